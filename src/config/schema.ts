@@ -1,0 +1,75 @@
+/**
+ * The one configuration schema: every setting, its type, its default and what it is for.
+ * Unknown keys are rejected so a typo never silently falls back to a default.
+ */
+import { z } from 'zod';
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+
+export const ConfigSchema = z
+  .object({
+    /** PostgreSQL URL. Unset: an embedded PostgreSQL is started under `embedded.dir`. */
+    databaseUrl: z.string().url().optional(),
+    /** Redis URL. Unset: `run` uses an in-process queue (reader/processor alone require Redis). */
+    redisUrl: z.string().url().optional(),
+    /** Directory scanned for *.log and *.log.gz files. */
+    logDir: z.string().min(1).default('./data/logs'),
+    queue: z
+      .object({
+        /** Prefix of every Redis key logpipe uses. */
+        prefix: z.string().min(1).regex(/^[A-Za-z0-9:_-]+$/).default('logpipe'),
+        /** Most chunk messages the stream may hold; the reader waits beyond it (backpressure). */
+        maxLength: int(1).default(64),
+        /** Consumer group name shared by all processors. */
+        group: z.string().min(1).default('processors'),
+        /** A message pending this long on a silent consumer is claimed by another. */
+        claimIdleMs: int(100).default(30_000),
+        /** How long a processor blocks waiting for new messages. */
+        blockMs: int(10, 60_000).default(1_000),
+      })
+      .strict()
+      .default({} as never),
+    chunk: z
+      .object({
+        /** Lines per chunk, at most. */
+        maxLines: int(1, 1_000_000).default(5_000),
+        /** Raw bytes per chunk, at most (a single longer line still forms one chunk). */
+        maxBytes: int(1024, 256 * 1024 * 1024).default(1024 * 1024),
+        /** With --follow: a partial chunk is sent once its first line is this old. */
+        flushMs: int(1, 3_600_000).default(1_000),
+        /** Longer lines are quarantined as line_too_long; only this many bytes are kept. */
+        maxLineBytes: int(64, 64 * 1024 * 1024).default(64 * 1024),
+      })
+      .strict()
+      .default({} as never),
+    processor: z
+      .object({
+        /** Chunks committed per transaction. */
+        batchChunks: int(1, 1000).default(4),
+      })
+      .strict()
+      .default({} as never),
+    reader: z
+      .object({
+        /** Keep reading files as they grow and pick up new ones; never exit on its own. */
+        follow: z.coerce.boolean().default(false),
+        /** How often the directory and followed files are checked. */
+        pollMs: int(10, 600_000).default(1_000),
+      })
+      .strict()
+      .default({} as never),
+    embedded: z
+      .object({
+        /** Data directory of the embedded PostgreSQL. */
+        dir: z.string().min(1).default('./.logpipe/pg'),
+        port: int(1, 65535).default(54329),
+      })
+      .strict()
+      .default({} as never),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
+/** Partial input: what a file, the environment or flags may set. */
+export type ConfigInput = z.input<typeof ConfigSchema>;
