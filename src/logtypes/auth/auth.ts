@@ -1,0 +1,146 @@
+/**
+ * SSH authentication (OpenSSH sshd via syslog): `TS HOST sshd[PID]: MESSAGE`. Messages kept:
+ *   Accepted|Failed METHOD for [invalid user ]USER from IP port N [ssh2[: KEY…]]
+ *   Invalid user USER from IP [port N]
+ *   Connection closed by [authenticating|invalid ]user USER IP port N [[preauth]]
+ *   Disconnected from [authenticating|invalid ]user USER IP port N [[preauth]]
+ * Other sshd messages (session opened, Received disconnect…) are quarantined as unknown_format,
+ * never dropped silently. Usernames may contain spaces (real sshd logs them verbatim), so the
+ * username ends at the last " from " / the address, not at the first space.
+ */
+import { isIP, MAX_INT4, MAX_PORT, parseTimestamp, parseUint, startsWithDate, timestampEnd } from '../fields.js';
+import { reject, type LogType, type ParseResult, type Value } from '../types.js';
+
+const HOSTS = ['auth-srv01', 'auth-srv02', 'auth-srv03', 'auth-srv04', 'auth-srv05', 'auth-srv06', 'auth-srv07'];
+const USERS = ['admin', 'root', 'jsmith', 'adrutin', 'deploy-bot', 'backup-svc', 'unknown', 'cjones', 'mlee'];
+const METHODS = ['password', 'publickey', 'keyboard-interactive'];
+const STATUSES = ['Accepted', 'Accepted', 'Accepted', 'Failed', 'Failed']; // 3/5 accepted
+
+/** `IP port N[ rest]` starting at `from`; returns [ip, port] or a rejection. */
+function addressAndPort(msg: string, from: number, portRequired: boolean): [string, number | null] | ParseResult {
+  let ipEnd = msg.indexOf(' ', from);
+  if (ipEnd < 0) ipEnd = msg.length;
+  const ip = msg.slice(from, ipEnd);
+  if (!isIP(ip)) return reject('bad_ip', `source "${ip.slice(0, 60)}" is not an IP address`);
+  if (!msg.startsWith(' port ', ipEnd)) {
+    return portRequired ? reject('missing_field', 'no "port N" after the address') : [ip, null];
+  }
+  let portEnd = msg.indexOf(' ', ipEnd + 6);
+  if (portEnd < 0) portEnd = msg.length;
+  const port = parseUint(msg.slice(ipEnd + 6, portEnd), MAX_PORT);
+  if (port < 0) return reject('bad_number', `port "${msg.slice(ipEnd + 6, Math.min(portEnd, ipEnd + 26))}" is not a port`);
+  return [ip, port];
+}
+
+function stripUserPrefix(s: string): [string, boolean] {
+  if (s.startsWith('invalid user ')) return [s.slice(13), true];
+  if (s.startsWith('authenticating user ')) return [s.slice(20), false];
+  if (s.startsWith('user ')) return [s.slice(5), false];
+  return [s, false];
+}
+
+function parse(line: string): ParseResult {
+  const tsEnd = timestampEnd(line, 32);
+  if (tsEnd < 0) return reject('bad_timestamp', 'no timestamp before the first space');
+  const ts = line.slice(0, tsEnd);
+  const epochMs = parseTimestamp(ts);
+  if (Number.isNaN(epochMs)) return reject('bad_timestamp', `bad timestamp "${ts}"`);
+
+  const hostEnd = line.indexOf(' ', tsEnd + 1);
+  if (hostEnd < 0) return reject('unknown_format', 'no host');
+  const hostname = line.slice(tsEnd + 1, hostEnd);
+  const open = line.indexOf('[', hostEnd + 1);
+  const close = open < 0 ? -1 : line.indexOf(']: ', open);
+  if (open < 0 || close < 0) return reject('unknown_format', 'no "PROGRAM[PID]: "');
+  const pid = parseUint(line.slice(open + 1, close), MAX_INT4);
+  if (pid < 0) return reject('bad_number', `pid "${line.slice(open + 1, Math.min(close, open + 20))}" is not a number`);
+  const msg = line.slice(close + 3);
+
+  let status: string;
+  let method: string | null = null;
+  let userPart: string;
+  let addrFrom: number;
+  let portRequired = true;
+  if (msg.startsWith('Accepted ') || msg.startsWith('Failed ')) {
+    status = msg.charCodeAt(0) === 65 ? 'Accepted' : 'Failed';
+    const mStart = status.length + 1;
+    const mEnd = msg.indexOf(' for ', mStart);
+    const from = msg.lastIndexOf(' from ');
+    if (mEnd < 0 || from < mEnd) return reject('missing_field', 'no "METHOD for USER from"');
+    method = msg.slice(mStart, mEnd);
+    userPart = msg.slice(mEnd + 5, from);
+    addrFrom = from + 6;
+  } else if (msg.startsWith('Invalid user ')) {
+    status = 'Invalid';
+    const from = msg.lastIndexOf(' from ');
+    if (from < 12) return reject('missing_field', 'no "from ADDRESS"');
+    userPart = 'invalid user ' + msg.slice(13, from);
+    addrFrom = from + 6;
+    portRequired = false;
+  } else if (msg.startsWith('Connection closed by ') || msg.startsWith('Disconnected from ')) {
+    status = msg.charCodeAt(0) === 67 ? 'Closed' : 'Disconnected';
+    const rest = msg.slice(status === 'Closed' ? 21 : 18);
+    // "… user USER IP port N": the address is the token before " port ".
+    const portAt = rest.lastIndexOf(' port ');
+    const ipStart = portAt < 0 ? -1 : rest.lastIndexOf(' ', portAt - 1);
+    if (ipStart < 0 || !rest.includes('user ')) return reject('unknown_format', `unrecognised sshd message "${msg.slice(0, 60)}"`);
+    userPart = rest.slice(0, ipStart);
+    const r = addressAndPort(rest, ipStart + 1, true);
+    if (!Array.isArray(r)) return r;
+    const [user, invalid] = stripUserPrefix(userPart);
+    const values: Value[] = [ts, hostname, pid, status, null, user, invalid, r[0], r[1]];
+    return { ok: true, epochMs, values };
+  } else {
+    return reject('unknown_format', `unrecognised sshd message "${msg.slice(0, 60)}"`);
+  }
+  const r = addressAndPort(msg, addrFrom, portRequired);
+  if (!Array.isArray(r)) return r;
+  const [user, invalid] = stripUserPrefix(userPart);
+  if (method !== null && method.length === 0) return reject('missing_field', 'empty auth method');
+  const values: Value[] = [ts, hostname, pid, status, method, user, invalid, r[0], r[1]];
+  return { ok: true, epochMs, values };
+}
+
+export const auth: LogType = {
+  name: 'auth',
+  table: 'auth_logs',
+  description: 'OpenSSH sshd authentication events from syslog.',
+  columns: [
+    { name: 'ts', type: 'timestamptz', nullable: false, doc: 'event time (UTC)' },
+    { name: 'hostname', type: 'text', nullable: false, doc: 'host that logged the event' },
+    { name: 'pid', type: 'integer', nullable: false, doc: 'sshd process id' },
+    { name: 'status', type: 'text', nullable: false, doc: 'Accepted, Failed, Invalid, Closed or Disconnected' },
+    { name: 'auth_method', type: 'text', nullable: true, doc: 'password, publickey, keyboard-interactive, none, …' },
+    { name: 'username', type: 'text', nullable: false, doc: 'as logged (may be empty for invalid users)' },
+    { name: 'invalid_user', type: 'boolean', nullable: false, doc: 'sshd said "invalid user"' },
+    { name: 'source_ip', type: 'inet', nullable: false, doc: 'client address' },
+    { name: 'source_port', type: 'integer', nullable: true, doc: 'client port' },
+  ],
+  indexes: [
+    { name: 'failed_src_ts', on: 'source_ip, ts', where: "status = 'Failed'", why: 'Q3 brute force: failed logins from one source IP' },
+    { name: 'failed_user', on: 'username', where: "status = 'Failed'", why: 'Q3 brute force: failed attempts per username, index-only' },
+  ],
+  recognise: (line) => {
+    if (!startsWithDate(line)) return false;
+    const sp = timestampEnd(line, 32);
+    if (sp < 0) return false;
+    const host = line.indexOf(' ', sp + 1);
+    return host > 0 && line.startsWith('sshd[', host + 1);
+  },
+  parse,
+  sampleWeight: 0.2,
+  generate(rng, ts, pools) {
+    return (
+      `${ts} ${rng.pick(HOSTS)} sshd[${rng.int(1000, 65535)}]: ${rng.pick(STATUSES)} ${rng.pick(METHODS)} ` +
+      `for ${rng.pick(USERS)} from ${rng.pick(pools.internalIps)} port ${rng.int(1024, 65535)} ssh2`
+    );
+  },
+  examples: [
+    '2024-01-15T10:23:45.123Z auth-srv01 sshd[12345]: Accepted password for admin from 192.168.1.10 port 52113 ssh2',
+    '2024-01-15T10:23:45.123Z auth-srv02 sshd[2211]: Failed password for invalid user oracle from 192.168.1.77 port 40022 ssh2',
+    '2024-01-15T10:23:45.123Z auth-srv03 sshd[991]: Accepted publickey for deploy-bot from 192.168.1.5 port 41000 ssh2: RSA SHA256:AbCdEf',
+    '2024-01-15T10:23:45.123Z auth-srv03 sshd[992]: Invalid user test from 192.168.1.9 port 5050',
+    '2024-01-15T10:23:45.123Z auth-srv03 sshd[993]: Connection closed by authenticating user root 192.168.1.9 port 5051 [preauth]',
+    '2024-01-15T10:23:45.123Z auth-srv03 sshd[994]: Disconnected from invalid user guest 192.168.1.9 port 5052 [preauth]',
+  ],
+};

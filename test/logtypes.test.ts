@@ -1,0 +1,154 @@
+/**
+ * The conformance suite every registered log type must pass, then each type's own cases,
+ * including every rejection reason it can produce.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { buildPools } from '../src/generator/pools.js';
+import { Rng } from '../src/generator/rng.js';
+import { LOG_TYPES, parseLine } from '../src/logtypes/registry.js';
+import type { Parsed, ParseResult } from '../src/logtypes/types.js';
+
+function ok(r: ParseResult): Parsed {
+  assert.ok(r.ok, r.ok ? '' : `rejected: ${r.reason} (${r.detail})`);
+  return r as Parsed;
+}
+
+function values(line: string): Record<string, unknown> {
+  const { typeIndex, result } = parseLine(line);
+  const type = LOG_TYPES[typeIndex];
+  const parsed = ok(result);
+  return Object.fromEntries(type.columns.map((c, i) => [c.name, parsed.values[i]]));
+}
+
+function reason(line: string): string {
+  const { result } = parseLine(line);
+  assert.ok(!result.ok, `expected a rejection for ${line}`);
+  return result.reason;
+}
+
+for (const type of LOG_TYPES) {
+  describe(`conformance: ${type.name}`, () => {
+    test('declares a table, a ts column first and indexes with reasons', () => {
+      assert.match(type.table, /^[a-z_]+$/);
+      assert.deepEqual(type.columns[0], { ...type.columns[0], name: 'ts', type: 'timestamptz', nullable: false });
+      assert.equal(new Set(type.columns.map((c) => c.name)).size, type.columns.length);
+      assert.ok(type.indexes.length > 0);
+      for (const ix of type.indexes) assert.ok(ix.why.length > 10);
+    });
+
+    test('its examples parse, are recognised by it alone, and fill every non-null column', () => {
+      for (const line of type.examples) {
+        const out = parseLine(line);
+        assert.equal(LOG_TYPES[out.typeIndex], type, line);
+        const parsed = ok(out.result);
+        assert.equal(parsed.values.length, type.columns.length);
+        type.columns.forEach((c, i) => {
+          if (!c.nullable) assert.notEqual(parsed.values[i], null, `${c.name} in ${line}`);
+        });
+        assert.equal(LOG_TYPES.filter((t) => t.recognise(line)).length, 1, 'only one type recognises it');
+      }
+    });
+
+    test('every generated line parses to a record with typed values', () => {
+      const rng = new Rng(7);
+      const pools = buildPools(7);
+      for (let i = 0; i < 2000; i++) {
+        const ts = new Date(Date.UTC(2024, 0, 15) + i * 1000).toISOString();
+        const line = type.generate(rng, ts, pools);
+        const out = parseLine(line);
+        assert.equal(LOG_TYPES[out.typeIndex], type, line);
+        const parsed = ok(out.result);
+        assert.equal(parsed.epochMs, Date.parse(ts));
+        type.columns.forEach((c, i) => {
+          const v = parsed.values[i];
+          if (v === null) return assert.ok(c.nullable, c.name);
+          if (c.type === 'integer' || c.type === 'bigint') assert.equal(typeof v, 'number', c.name);
+          if (c.type === 'boolean') assert.equal(typeof v, 'boolean', c.name);
+        });
+      }
+    });
+
+    test('a broken timestamp is bad_timestamp, never a record', () => {
+      for (const line of type.examples) {
+        assert.equal(reason('2024-02-30' + line.slice(10)), 'bad_timestamp');
+      }
+    });
+  });
+}
+
+describe('firewall', () => {
+  test('keys in any order, unknown keys kept in extra, missing optional keys are null', () => {
+    const v = values('2024-01-15T10:23:45.123Z|rule=web_access|dst=10.0.0.50|zone=dmz|src=192.168.1.100|action=accept|dst_port=443');
+    assert.equal(v.src_ip, '192.168.1.100');
+    assert.equal(v.dst_ip, '10.0.0.50');
+    assert.equal(v.dst_port, 443);
+    assert.equal(v.src_port, null);
+    assert.equal(v.bytes_sent, null);
+    assert.deepEqual(v.extra, { zone: 'dmz' });
+  });
+  test('rejections', () => {
+    const base = '2024-01-15T10:23:45.123Z|action=accept|src=192.168.1.1|dst=10.0.0.1';
+    assert.equal(reason(base.replace('192.168.1.1', '192.168.1.300')), 'bad_ip');
+    assert.equal(reason(base + '|dst_port=70000'), 'bad_number');
+    assert.equal(reason(base + '|src_port=abc'), 'bad_number');
+    assert.equal(reason(base + '|bytes_sent=-5'), 'bad_number');
+    assert.equal(reason(base.replace('|dst=10.0.0.1', '')), 'missing_field');
+    assert.equal(reason(base.replace('action=accept|', '')), 'missing_field');
+    assert.equal(reason(base + '|garbage'), 'unknown_format');
+    assert.equal(reason(base + '|src=192.168.1.2'), 'unknown_format');
+    assert.equal(reason('2024-01-15T10:23:45.123|action=accept|src=1.1.1.1|dst=2.2.2.2'), 'bad_timestamp');
+  });
+});
+
+describe('dns', () => {
+  test('the seed shape, lower-cased domain, BIND client port and flags', () => {
+    const v = values('2024-01-15T10:23:45.123Z client 192.168.1.5#5353 query: Evil-Domain.COM. IN A +E(0)K (10.1.2.3) NXDOMAIN');
+    assert.deepEqual(
+      [v.client_ip, v.client_port, v.query_domain, v.query_class, v.query_type, v.flags, v.server_ip, v.response_code],
+      ['192.168.1.5', 5353, 'evil-domain.com', 'IN', 'A', '+E(0)K', '10.1.2.3', 'NXDOMAIN'],
+    );
+  });
+  test('rejections', () => {
+    const base = '2024-01-15T10:23:45.123Z client 192.168.1.5 query: evil.com IN A + (10.1.2.3) NXDOMAIN';
+    assert.equal(reason(base.replace('192.168.1.5', '192.168.1')), 'bad_ip');
+    assert.equal(reason(base.replace('(10.1.2.3)', '(10.1.2.999)')), 'bad_ip');
+    assert.equal(reason(base.replace('192.168.1.5', '192.168.1.5#99999')), 'bad_number');
+    assert.equal(reason(base.replace(' (10.1.2.3)', ' 10.1.2.3')), 'missing_field');
+    assert.equal(reason(base.replace(' NXDOMAIN', '')), 'missing_field');
+    assert.equal(reason(base.replace('query:', 'querx:')), 'unknown_format');
+  });
+});
+
+describe('auth', () => {
+  test('Failed password for invalid user is kept, not dropped', () => {
+    const v = values('2024-01-15T10:23:45.123Z auth-srv02 sshd[2211]: Failed password for invalid user oracle from 192.168.1.77 port 40022 ssh2');
+    assert.deepEqual(
+      [v.hostname, v.pid, v.status, v.auth_method, v.username, v.invalid_user, v.source_ip, v.source_port],
+      ['auth-srv02', 2211, 'Failed', 'password', 'oracle', true, '192.168.1.77', 40022],
+    );
+  });
+  test('other OpenSSH variants', () => {
+    assert.equal(values('2024-01-15T10:23:45.123Z h sshd[9]: Accepted publickey for bob from 10.0.0.1 port 22 ssh2: RSA SHA256:x').auth_method, 'publickey');
+    const inv = values('2024-01-15T10:23:45.123Z h sshd[9]: Invalid user admin from 10.0.0.1');
+    assert.deepEqual([inv.status, inv.username, inv.invalid_user, inv.source_port], ['Invalid', 'admin', true, null]);
+    const closed = values('2024-01-15T10:23:45.123Z h sshd[9]: Connection closed by authenticating user root 10.0.0.2 port 5051 [preauth]');
+    assert.deepEqual([closed.status, closed.username, closed.source_ip, closed.source_port], ['Closed', 'root', '10.0.0.2', 5051]);
+    const spaced = values('2024-01-15T10:23:45.123Z h sshd[9]: Failed password for invalid user a b from 10.0.0.1 port 22 ssh2');
+    assert.equal(spaced.username, 'a b');
+  });
+  test('rejections', () => {
+    const base = '2024-01-15T10:23:45.123Z auth-srv01 sshd[12345]: Accepted password for admin from 192.168.1.10 port 52113 ssh2';
+    assert.equal(reason(base.replace('192.168.1.10', '192.168.1.1000')), 'bad_ip');
+    assert.equal(reason(base.replace('52113', '99999')), 'bad_number');
+    assert.equal(reason(base.replace('[12345]', '[12x45]')), 'bad_number');
+    assert.equal(reason(base.replace(' port 52113 ssh2', '')), 'missing_field');
+    assert.equal(reason(base.replace(' for admin', '')), 'missing_field');
+    assert.equal(reason('2024-01-15T10:23:45.123Z auth-srv01 sshd[1]: pam_unix(sshd:session): session opened for user x'), 'unknown_format');
+  });
+});
+
+test('a NUL byte is invalid_encoding; an unknown shape is unknown_format', () => {
+  assert.equal(reason('2024-01-15T10:23:45.123Z client 1.2.3.4\0 query: a IN A + (1.1.1.1) NOERROR'), 'invalid_encoding');
+  assert.equal(reason('kernel: usb 1-1: new device'), 'unknown_format');
+});
