@@ -1,0 +1,115 @@
+/**
+ * The schema on the real PostgreSQL: idempotent creation, exact read-back through COPY, and
+ * the analyst queries using their indexes at 100K+ rows.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type pg from 'pg';
+import { generate } from '../src/generator/generate.js';
+import { LOG_TYPES } from '../src/logtypes/registry.js';
+import { parseChunk } from '../src/processor/parse-chunk.js';
+import { copyRows, copySqlFor } from '../src/store/copy.js';
+import { createPool } from '../src/store/db.js';
+import { PartitionManager, dayOf } from '../src/store/partitions.js';
+import { initDb } from '../src/store/schema.js';
+import { ANALYST_QUERIES, renderQueryFile } from '../src/store/queries.js';
+import { tempDatabase, type TempDatabase } from './helpers/services.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+let db: TempDatabase;
+let pool: pg.Pool;
+
+before(async () => {
+  db = await tempDatabase();
+  pool = createPool(db.url, 2);
+});
+after(async () => {
+  await pool.end();
+  await db.drop();
+});
+
+async function loadPayload(payload: Buffer, fileId: number, lineCount: number): Promise<void> {
+  const { rows } = parseChunk({ fileId, start: 0, end: payload.length, firstLine: 1, lineCount, payload });
+  const parts = new PartitionManager();
+  await parts.ensure(pool, [...rows.days].map((k) => { const [t, d] = k.split(':').map(Number); return [LOG_TYPES[t], d] as const; }) as never);
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    for (let t = 0; t < LOG_TYPES.length; t++) await copyRows(client, copySqlFor(LOG_TYPES[t]), [rows.rows[t]]);
+    await client.query('COMMIT');
+  } finally {
+    client.release();
+  }
+}
+
+describe('schema', () => {
+  test('init-db creates the tables, and a second run is a no-op', async () => {
+    const client = await pool.connect();
+    try {
+      const first = await initDb(client);
+      assert.deepEqual(first.createdTables.sort(), LOG_TYPES.map((t) => t.table).sort());
+      const snapshot = async () =>
+        (await client.query(`SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname IN ('public','logpipe','logpipe_partitions') ORDER BY 1, 2`)).rows;
+      const before = await snapshot();
+      const second = await initDb(client);
+      assert.deepEqual(second, { createdTables: [], bookkeepingReset: false });
+      assert.deepEqual(await snapshot(), before);
+      const publicTables = (await client.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).rows.map((r) => r.tablename);
+      assert.deepEqual(publicTables, LOG_TYPES.map((t) => t.table).sort(), 'public holds only log tables');
+    } finally {
+      client.release();
+    }
+  });
+
+  test('rows COPYed in read back equal, including awkward text, IPv6, jsonb and nulls', async () => {
+    const lines = [
+      '2024-03-01T10:00:00.123Z|action=accept|src=192.168.1.9|dst=2001:db8::2|proto=TCP|dst_port=443|bytes_sent=999999999999999|rule=tab\\back|note=a"b',
+      '2024-03-01T10:00:01.000+02:00 client 192.168.1.5#53 query: Evil-Domain.com IN A +E(0) (10.1.2.3) NXDOMAIN',
+      '2024-03-01T10:00:02.5Z auth-srv01 sshd[77]: Failed password for invalid user o\'brien from 192.168.1.10 port 22 ssh2',
+    ];
+    await loadPayload(Buffer.from(lines.join('\n') + '\n'), 999, 3);
+    const fw = (await pool.query(`SELECT ts, action, host(src_ip) src, host(dst_ip) dst, proto, src_port, dst_port, bytes_sent::text, rule, extra, file_id, line_no FROM firewall_logs WHERE file_id = 999`)).rows;
+    assert.deepEqual(fw, [{
+      ts: new Date('2024-03-01T10:00:00.123Z'), action: 'accept', src: '192.168.1.9', dst: '2001:db8::2', proto: 'TCP', src_port: null,
+      dst_port: 443, bytes_sent: '999999999999999', rule: 'tab\\back', extra: { note: 'a"b' }, file_id: 999, line_no: 1,
+    }]);
+    const dns = (await pool.query(`SELECT ts, host(client_ip) c, client_port, query_domain, flags, host(server_ip) s, response_code, line_no FROM dns_logs WHERE file_id = 999`)).rows;
+    assert.deepEqual(dns, [{ ts: new Date('2024-03-01T08:00:01Z'), c: '192.168.1.5', client_port: 53, query_domain: 'evil-domain.com', flags: '+E(0)', s: '10.1.2.3', response_code: 'NXDOMAIN', line_no: 2 }]);
+    const auth = (await pool.query(`SELECT ts, hostname, pid, status, auth_method, username, invalid_user, host(source_ip) ip, source_port FROM auth_logs WHERE file_id = 999`)).rows;
+    assert.deepEqual(auth, [{ ts: new Date('2024-03-01T10:00:02.500Z'), hostname: 'auth-srv01', pid: 77, status: 'Failed', auth_method: 'password', username: "o'brien", invalid_user: true, ip: '192.168.1.10', source_port: 22 }]);
+    const partition = (await pool.query(`SELECT tableoid::regclass::text AS p FROM firewall_logs WHERE file_id = 999`)).rows[0].p;
+    assert.equal(partition, 'logpipe_partitions.firewall_logs_p20240301');
+    assert.equal(dayOf(Date.UTC(2024, 2, 1, 23, 59)), dayOf(Date.UTC(2024, 2, 1)));
+  });
+
+  test('at 150K generated rows each analyst query uses an index, not a scan of a whole table', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logpipe-schema-'));
+    try {
+      const report = generate({ files: 1, lines: 150_000, out: dir, seed: 3, dirty: 0 });
+      const payload = readFileSync(report.files[0]);
+      await loadPayload(payload, 1, 150_000);
+      await pool.query('VACUUM ANALYZE');
+      const queries = ANALYST_QUERIES.filter((q) => q.indexed);
+      assert.equal(queries.length, ANALYST_QUERIES.length - 2, 'all but the two rollup queries (Q4, Q5)');
+      for (const q of queries) {
+        const plan = (await pool.query(`EXPLAIN (FORMAT JSON) ${q.sql}`, q.params)).rows[0]['QUERY PLAN'];
+        const text = JSON.stringify(plan);
+        assert.match(text, /Index (Only )?Scan|Bitmap Index Scan/, `${q.id} uses an index`);
+        assert.doesNotMatch(text, /"Node Type":"Seq Scan","Parallel Aware":(true|false),"Async Capable":(true|false),"Relation Name":"(firewall|dns|auth)_logs_p\d+"/, `${q.id} scans no log partition sequentially`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+test('queries/ holds one file per analyst query, identical to the code (logpipe queries --write queries)', () => {
+  for (const q of ANALYST_QUERIES) {
+    const file = readFileSync(new URL(`../../queries/${q.file}`, import.meta.url), 'utf8');
+    assert.equal(file, renderQueryFile(q), q.file);
+  }
+});
