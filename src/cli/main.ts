@@ -2,7 +2,9 @@
 import { Command } from 'commander';
 import { registerGenerate } from './generate.js';
 import { registerInitDb } from './init-db.js';
+import { registerPipeline } from './pipeline.js';
 import { registerQueries } from './queries.js';
+import { registerStatus } from './status.js';
 
 const program = new Command()
   .name('logpipe')
@@ -11,6 +13,8 @@ const program = new Command()
 
 registerGenerate(program);
 registerInitDb(program);
+registerPipeline(program);
+registerStatus(program);
 registerQueries(program);
 
 await program.parseAsync(process.argv);

@@ -98,7 +98,9 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     const problems = parsed.error.issues.map((i) => {
       const where = i.path.join('.') || '(top level)';
       const keys = 'keys' in i && Array.isArray(i.keys) ? ` ${i.keys.join(', ')}` : '';
-      return `  ${where}: ${i.message}${keys}`;
+      const given = i.path.reduce<unknown>((node, k) => (node && typeof node === 'object' ? (node as Tree)[String(k)] : undefined), raw);
+      const got = given === undefined || typeof given === 'object' ? '' : ` (got ${JSON.stringify(given)})`;
+      return `  ${where}: ${i.message}${keys}${got}`;
     });
     throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
   }

@@ -28,7 +28,7 @@ export const ConfigSchema = z
         blockMs: int(10, 60_000).default(1_000),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     chunk: z
       .object({
         /** Lines per chunk, at most. */
@@ -41,14 +41,14 @@ export const ConfigSchema = z
         maxLineBytes: int(64, 64 * 1024 * 1024).default(64 * 1024),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     processor: z
       .object({
         /** Chunks committed per transaction. */
         batchChunks: int(1, 1000).default(4),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     reader: z
       .object({
         /** Keep reading files as they grow and pick up new ones; never exit on its own. */
@@ -57,7 +57,7 @@ export const ConfigSchema = z
         pollMs: int(10, 600_000).default(1_000),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     embedded: z
       .object({
         /** Data directory of the embedded PostgreSQL. */
@@ -65,7 +65,7 @@ export const ConfigSchema = z
         port: int(1, 65535).default(54329),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict();

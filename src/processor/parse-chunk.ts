@@ -29,7 +29,7 @@ export interface ChunkRows {
   days: Set<string>;
   /** "typeIndex:hourStartMs" → events, for the hourly rollup. */
   hours: Map<string, number>;
-  /** "typeIndex\tcolumn\tday\tvalue" → events, for logpipe.daily_key_counts. */
+  /** "typeIndex\0column\0day\0value" → events, for logpipe.daily_key_counts. */
   keys: Map<string, number>;
   /** Lines per quarantine reason, for metrics. */
   reasons: Map<string, number>;
@@ -51,13 +51,20 @@ function emptyRows(): ChunkRows {
 
 class RowBuilder {
   readonly out = emptyRows();
-  constructor(private readonly fileId: number) {}
+  constructor(
+    private readonly fileId: number,
+    private readonly refuseAll?: Rejected,
+  ) {}
 
   line(lineNo: number, text: string): void {
     this.out.lineCount++;
     const trimmed = text.trim();
     if (trimmed.length === 0) {
       this.out.blank++;
+      return;
+    }
+    if (this.refuseAll) {
+      this.quarantine(lineNo, this.refuseAll, Buffer.from(text));
       return;
     }
     const { typeIndex, result } = parseLine(trimmed);
@@ -76,7 +83,7 @@ class RowBuilder {
     for (const [column, index] of ROLLUP_KEYS[typeIndex]) {
       const value = values[index];
       if (value === null) continue;
-      const key = `${typeIndex}\t${column}\t${day}\t${value}`;
+      const key = `${typeIndex}\0${column}\0${day}\0${value}`; // NUL never occurs in a parsed line
       this.out.keys.set(key, (this.out.keys.get(key) ?? 0) + 1);
     }
     const hourKey = typeIndex + ':' + (result.epochMs - (result.epochMs % HOUR_MS));
@@ -103,10 +110,15 @@ class RowBuilder {
  * Parses a chunk. With `skip`, lines for which it returns true (already committed by an
  * overlapping chunk) are left out, and `segments` says which byte/line ranges were kept.
  */
-export function parseChunk(chunk: Chunk, skip?: (lineNo: number) => boolean): { rows: ChunkRows; segments: Segment[] } {
-  const b = new RowBuilder(chunk.fileId);
+export function parseChunk(
+  chunk: Chunk,
+  skip?: (lineNo: number) => boolean,
+  /** Last resort when PostgreSQL refused the chunk: quarantine every non-blank line with this. */
+  refuseAll?: Rejected,
+): { rows: ChunkRows; segments: Segment[] } {
+  const b = new RowBuilder(chunk.fileId, refuseAll);
   const { payload } = chunk;
-  const clean = !skip && !chunk.truncated?.length && payload.indexOf(0) === -1 && isUtf8(payload);
+  const clean = !skip && !refuseAll && !chunk.truncated?.length && payload.indexOf(0) === -1 && isUtf8(payload);
   if (clean) {
     // Fast path: one decode and one split for the whole chunk.
     const lines = payload.toString('utf8').split('\n');

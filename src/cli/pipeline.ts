@@ -1,0 +1,119 @@
+/** `reader`, `processor` and `run`: the pipeline's roles, alone or together. */
+import type { Command } from 'commander';
+import { createLogger } from '../logger.js';
+import { Processor } from '../processor/processor.js';
+import { Reader } from '../reader/reader.js';
+import { printAnalystQueries, printCounts } from '../store/report.js';
+import { fileStatuses } from '../store/status.js';
+import { action, addConfigFlags, configFrom, intArg, type GlobalFlags } from './common.js';
+import { onSignals, openServices, requireRedis } from './services.js';
+
+interface PipelineFlags extends GlobalFlags {
+  follow?: boolean;
+  batchChunks?: number;
+  processors?: number;
+  consumer?: string;
+  summary?: boolean;
+}
+
+function settings(flags: PipelineFlags) {
+  return configFrom(flags, { 'reader.follow': flags.follow, 'processor.batchChunks': flags.batchChunks });
+}
+
+export function registerPipeline(program: Command): void {
+  addConfigFlags(
+    program
+      .command('reader')
+      .description('read log files into the Redis stream (resumes from the ledger; waits until all is committed)')
+      .argument('[paths...]', 'files or directories besides LOG_DIR')
+      .option('--follow', 'keep reading growing files and new ones until stopped'),
+  ).action(
+    action(async (paths: string[], flags: PipelineFlags) => {
+      const config = settings(flags);
+      requireRedis(config, 'the reader');
+      const log = createLogger(config.logLevel, 'reader');
+      const s = await openServices(config, log, { poolSize: 2 });
+      const reader = new Reader(s.pool, s.queue, config, log, { paths });
+      onSignals(log, () => reader.stop());
+      try {
+        await reader.run();
+        log.info({ published: reader.published, republished: reader.republished }, reader.stopped ? 'reader stopped' : 'all lines committed');
+      } finally {
+        await s.close();
+      }
+    }),
+  );
+
+  addConfigFlags(
+    program
+      .command('processor')
+      .description('consume chunks from the Redis stream and commit them (run as many as you like)')
+      .option('--batch-chunks <n>', 'chunks per transaction', intArg('batch-chunks', 1, 1000))
+      .option('--consumer <name>', 'consumer name in the group (default: host-pid-random)'),
+  ).action(
+    action(async (flags: PipelineFlags) => {
+      const config = settings(flags);
+      requireRedis(config, 'the processor');
+      const log = createLogger(config.logLevel, 'processor');
+      const s = await openServices(config, log, { poolSize: 2, consumer: flags.consumer });
+      const processor = new Processor(s.pool, s.queue, config, log);
+      onSignals(log, () => processor.stop());
+      const stats = setInterval(() => log.info(processor.totals, 'progress'), 10_000).unref();
+      try {
+        const totals = await processor.run();
+        log.info(totals, 'processor stopped');
+      } finally {
+        clearInterval(stats);
+        await s.close();
+      }
+    }),
+  );
+
+  addConfigFlags(
+    program
+      .command('run')
+      .description('reader and processors in one process; embedded PostgreSQL / in-process queue when none is configured')
+      .argument('[paths...]', 'files or directories besides LOG_DIR')
+      .option('--follow', 'keep reading growing files and new ones until stopped')
+      .option('--processors <n>', 'processor loops in this process', intArg('processors', 1, 64), 2)
+      .option('--batch-chunks <n>', 'chunks per transaction', intArg('batch-chunks', 1, 1000))
+      .option('--no-summary', 'do not print counts and analyst queries at the end'),
+  ).action(
+    action(async (paths: string[], flags: PipelineFlags) => {
+      const config = settings(flags);
+      const log = createLogger(config.logLevel, 'run');
+      const s = await openServices(config, log, { poolSize: (flags.processors ?? 2) + 2 });
+      const reader = new Reader(s.pool, s.queue, config, log, { paths });
+      const processors = Array.from({ length: flags.processors ?? 2 }, () => new Processor(s.pool, s.queue, config, log));
+      const stopAll = () => {
+        reader.stop();
+        processors.forEach((p) => p.stop());
+      };
+      onSignals(log, stopAll);
+      const started = performance.now();
+      try {
+        const running = processors.map((p) => p.run());
+        await reader.run();
+        processors.forEach((p) => p.stop());
+        await Promise.all(running);
+        const seconds = (performance.now() - started) / 1000;
+        const records = processors.reduce((a, p) => a + p.totals.records, 0);
+        const quarantined = processors.reduce((a, p) => a + p.totals.quarantined, 0);
+        const out = process.stdout;
+        out.write(`\nlogpipe run: ${records.toLocaleString('en-US')} records, ${quarantined.toLocaleString('en-US')} quarantined ` +
+          `in ${seconds.toFixed(1)} s (${Math.round(records / seconds).toLocaleString('en-US')} records/s)` +
+          ` — queue: ${s.queue.kind}, database: ${s.db.embedded ? 'embedded' : 'server'}\n`);
+        if (flags.summary !== false && !reader.stopped) {
+          const files = await fileStatuses(s.pool);
+          const unbalanced = files.filter((f) => f.balanced === false);
+          out.write(`files: ${files.length}, done: ${files.filter((f) => f.status === 'done').length}, ` +
+            `counts add up: ${unbalanced.length === 0 ? 'yes' : `NO (${unbalanced.map((f) => f.path).join(', ')})`}\n\nrows per table:\n`);
+          await printCounts(s.pool, out);
+          await printAnalystQueries(s.pool, 3, out);
+        }
+      } finally {
+        await s.close();
+      }
+    }),
+  );
+}

@@ -1,0 +1,145 @@
+/**
+ * A processor: a member of the consumer group that turns chunks into committed rows. It
+ * acknowledges a message only after the transaction holding its rows and its ledger entry has
+ * committed; while PostgreSQL or Redis is unreachable it retries with backoff and says so.
+ * stop() lets the batch in hand finish (commit and ack) before run() returns.
+ */
+import type pg from 'pg';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../logger.js';
+import { decodeChunk, chunkId, type Chunk } from '../queue/chunk.js';
+import { sleep, type ChunkQueue, type Delivery } from '../queue/types.js';
+import { isTransientPgError, withClient } from '../store/db.js';
+import { commitBatch, OverlapRace, type PreparedChunk } from '../store/ledger.js';
+import { PartitionManager } from '../store/partitions.js';
+import { initDb } from '../store/schema.js';
+import { parseChunk } from './parse-chunk.js';
+import { reject } from '../logtypes/types.js';
+
+export interface ProcessorTotals {
+  batches: number;
+  chunks: number;
+  duplicates: number;
+  records: number;
+  quarantined: number;
+  blank: number;
+}
+
+const MAX_BACKOFF_MS = 5_000;
+
+export class Processor {
+  readonly totals: ProcessorTotals = { batches: 0, chunks: 0, duplicates: 0, records: 0, quarantined: 0, blank: 0 };
+  private stopping = false;
+  private readonly partitions = new PartitionManager();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly queue: ChunkQueue,
+    private readonly config: Config,
+    private readonly log: Logger,
+  ) {}
+
+  /** Ask the loop to end after the batch in hand. Safe to call more than once. */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  async run(): Promise<ProcessorTotals> {
+    let backoff = 100;
+    while (!this.stopping) {
+      let deliveries: Delivery[];
+      try {
+        deliveries = await this.queue.receive(this.config.processor.batchChunks);
+        backoff = 100;
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message, retryInMs: backoff }, 'queue unreachable, retrying');
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+        continue;
+      }
+      if (deliveries.length > 0) await this.handle(deliveries);
+    }
+    return this.totals;
+  }
+
+  /** Decodes, parses, commits and acknowledges one batch. Returns once it is acknowledged (or stopping). */
+  async handle(deliveries: Delivery[]): Promise<void> {
+    const prepared: PreparedChunk[] = [];
+    const ackable: string[] = [];
+    for (const d of deliveries) {
+      let chunk: Chunk;
+      try {
+        chunk = await decodeChunk(d.message);
+      } catch (err) {
+        // Not a logpipe chunk: nothing can be committed for it. The reader's completion check
+        // notices the missing range and publishes it again.
+        this.log.error({ id: d.id, err: (err as Error).message }, 'undecodable message dropped from the queue');
+        ackable.push(d.id);
+        continue;
+      }
+      prepared.push({ chunk, rows: parseChunk(chunk).rows });
+    }
+    if (prepared.length > 0) {
+      const committed = await this.commitWithRetry(prepared);
+      if (!committed) return; // stopping before the commit: leave the messages pending for redelivery
+    }
+    ackable.push(...deliveries.map((d) => d.id).filter((id) => !ackable.includes(id)));
+    try {
+      await this.queue.ack(ackable);
+    } catch (err) {
+      // Harmless: the messages come back and are recognised as duplicates by the ledger.
+      this.log.warn({ err: (err as Error).message }, 'acknowledge failed; messages will be redelivered and skipped');
+    }
+  }
+
+  private async commitWithRetry(batch: PreparedChunk[]): Promise<boolean> {
+    let backoff = 100;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const out = await commitBatch(this.pool, this.partitions, batch, (c, skip) => parseChunk(c, skip));
+        this.totals.batches++;
+        this.totals.chunks += out.written;
+        this.totals.duplicates += out.duplicates;
+        this.totals.records += out.records;
+        this.totals.quarantined += out.quarantined;
+        this.totals.blank += out.blank;
+        if (out.duplicates) this.log.info({ duplicates: out.duplicates }, 'redelivered chunks already committed: acknowledged without writing');
+        this.log.debug({ chunks: out.written, records: out.records }, 'batch committed');
+        return true;
+      } catch (err) {
+        const e = err as { code?: string; message: string };
+        if (e.code === '23503') {
+          // The file's bookkeeping is gone (the database was reset): these chunks belong to nothing.
+          this.log.warn({ chunks: batch.map((p) => chunkId(p.chunk)) }, 'chunks of a file no longer registered (reset?): dropped');
+          return true;
+        }
+        if (e.code === '42P01' || e.code === '23514' || e.code === '3F000') {
+          // Tables or partitions dropped under us (a reset): recreate and retry.
+          this.log.warn({ err: e.message }, 'schema missing, recreating');
+          this.partitions.clear();
+          await withClient(this.pool, initDb).catch(() => {});
+          continue;
+        }
+        if (err instanceof OverlapRace || isTransientPgError(err)) {
+          if (this.stopping && attempt > 1) return false;
+          this.log.warn({ err: e.message, attempt, retryInMs: backoff }, 'database unavailable, retrying');
+          await sleep(backoff);
+          backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+          continue;
+        }
+        if (batch.length > 1) {
+          // Find the chunk PostgreSQL refuses: commit one at a time.
+          this.log.error({ err: e.message, code: e.code }, 'batch refused; retrying chunk by chunk');
+          for (const p of batch) if (!(await this.commitWithRetry([p]))) return false;
+          return true;
+        }
+        // One chunk PostgreSQL refuses though every value was validated: quarantine its lines,
+        // reason and error kept, rather than block the queue or drop them.
+        const [p] = batch;
+        this.log.error({ chunk: chunkId(p.chunk), err: e.message, code: e.code }, 'chunk refused by PostgreSQL: quarantining its lines');
+        const refused = reject('unknown_format', `PostgreSQL refused the chunk: ${e.message.slice(0, 200)}`);
+        batch = [{ chunk: p.chunk, rows: parseChunk(p.chunk, undefined, refused).rows }];
+      }
+    }
+  }
+}
