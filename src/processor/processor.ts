@@ -94,6 +94,8 @@ export class Processor {
 
   private async commitWithRetry(batch: PreparedChunk[]): Promise<boolean> {
     let backoff = 100;
+    let quarantinedWhole = false;
+    let recreated = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         const out = await commitBatch(this.pool, this.partitions, batch, (c, skip) => parseChunk(c, skip));
@@ -113,8 +115,9 @@ export class Processor {
           this.log.warn({ chunks: batch.map((p) => chunkId(p.chunk)) }, 'chunks of a file no longer registered (reset?): dropped');
           return true;
         }
-        if (e.code === '42P01' || e.code === '23514' || e.code === '3F000') {
+        if ((e.code === '42P01' || e.code === '23514' || e.code === '3F000') && recreated < 5) {
           // Tables or partitions dropped under us (a reset): recreate and retry.
+          recreated++;
           this.log.warn({ err: e.message }, 'schema missing, recreating');
           this.partitions.clear();
           await withClient(this.pool, initDb).catch(() => {});
@@ -133,9 +136,15 @@ export class Processor {
           for (const p of batch) if (!(await this.commitWithRetry([p]))) return false;
           return true;
         }
+        const [p] = batch;
+        if (quarantinedWhole) {
+          // Even the quarantine rows are refused: the database itself is unusable (dropped,
+          // read-only, out of space). Stop with the message still pending rather than spin.
+          throw new Error(`PostgreSQL refuses every write for chunk ${chunkId(p.chunk)}: ${e.message}`);
+        }
         // One chunk PostgreSQL refuses though every value was validated: quarantine its lines,
         // reason and error kept, rather than block the queue or drop them.
-        const [p] = batch;
+        quarantinedWhole = true;
         this.log.error({ chunk: chunkId(p.chunk), err: e.message, code: e.code }, 'chunk refused by PostgreSQL: quarantining its lines');
         const refused = reject('unknown_format', `PostgreSQL refused the chunk: ${e.message.slice(0, 200)}`);
         batch = [{ chunk: p.chunk, rows: parseChunk(p.chunk, undefined, refused).rows }];

@@ -13,6 +13,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import { encodeChunk, type Chunk } from '../queue/chunk.js';
 import { sleep, type ChunkQueue } from '../queue/types.js';
+import { retrying } from '../store/db.js';
 import { BOOK_SCHEMA } from '../store/schema.js';
 import { Chunker } from './chunker.js';
 import { discover, registerFile, resumePoint, type FileRow } from './files.js';
@@ -43,6 +44,8 @@ export class Reader {
   private token = '';
   private readonly abort = new AbortController();
   published = 0;
+  /** Compressed bytes of the messages published (header + body), for the benchmark. */
+  publishedBytes = 0;
   republished = 0;
 
   constructor(
@@ -67,13 +70,18 @@ export class Reader {
     if (this.config.reader.follow) return this.follow();
     const files: FileRow[] = [];
     for (const path of await this.paths()) {
-      const row = await registerFile(this.pool, path, this.config.chunk);
+      const row = await this.db('register file', () => registerFile(this.pool, path, this.config.chunk));
       if (!row) continue;
       files.push(row);
       await this.publishFile(row, path);
       if (this.stopped) return;
     }
     await this.waitUntilCommitted(files);
+  }
+
+  /** A database call that waits out a PostgreSQL restart instead of failing the reader. */
+  private db<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return retrying(what, fn, this.log, this.abort.signal);
   }
 
   private paths(): Promise<string[]> {
@@ -91,14 +99,25 @@ export class Reader {
 
   private async publish(chunk: Chunk, later: Set<string>): Promise<boolean> {
     if (later.has(`${chunk.start}-${chunk.end}`)) return false; // already committed
-    await this.queue.publish(await encodeChunk(chunk), this.abort.signal);
+    const message = await encodeChunk(chunk);
+    for (let backoff = 100; ; backoff = Math.min(backoff * 2, 5_000)) {
+      try {
+        await this.queue.publish(message, this.abort.signal);
+        break;
+      } catch (err) {
+        if (this.stopped) return false;
+        this.log.warn({ err: (err as Error).message, retryInMs: backoff }, 'queue unreachable, retrying');
+        await sleep(backoff, this.abort.signal);
+      }
+    }
     this.published++;
+    this.publishedBytes += Buffer.byteLength(message.header) + message.body.length;
     return true;
   }
 
   /** Reads a whole (finished) file from the end of its committed prefix and publishes its chunks. */
   private async publishFile(row: FileRow, path: string): Promise<void> {
-    const rp = await resumePoint(this.pool, row.id);
+    const rp = await this.db('resume point', () => resumePoint(this.pool, row.id));
     if (row.total_lines !== null && rp.committedLines >= row.total_lines) return;
     const chunker = this.chunker(row, rp.offset, rp.line);
     // Offsets count uncompressed bytes, so a .gz file is decompressed from its start and skipped.
@@ -136,12 +155,12 @@ export class Reader {
   }
 
   private async progress(fileId: number, linesRead: number, published: number, eofOffset?: number): Promise<void> {
-    await this.pool.query(
+    await this.db('file progress', () => this.pool.query(
       `UPDATE ${BOOK_SCHEMA}.files SET lines_read = $2, chunks_published = chunks_published + $3, updated_at = now(),
               eof_offset = coalesce($4, eof_offset), total_lines = CASE WHEN $4::bigint IS NULL THEN total_lines ELSE $2 END
         WHERE id = $1`,
       [fileId, linesRead, published, eofOffset ?? null],
-    );
+    ));
   }
 
   /** Waits until every line of `files` is committed, republishing what the queue lost. */
@@ -150,12 +169,12 @@ export class Reader {
     let committedBefore = -1;
     let lastProgress = Date.now();
     while (!this.stopped) {
-      const r = await this.pool.query<{ id: number; path: string; total_lines: number | null; committed: number }>(
+      const r = await this.db('commit check', () => this.pool.query<{ id: number; path: string; total_lines: number | null; committed: number }>(
         `SELECT f.id, f.path, f.total_lines, coalesce(sum(c.line_count), 0)::bigint AS committed
            FROM ${BOOK_SCHEMA}.files f LEFT JOIN ${BOOK_SCHEMA}.chunks c ON c.file_id = f.id
           WHERE f.id = ANY($1) GROUP BY f.id`,
         [ids],
-      );
+      ));
       const incomplete = r.rows.filter((f) => f.total_lines === null || f.committed < f.total_lines);
       if (incomplete.length === 0) return;
       const committed = r.rows.reduce((a, f) => a + f.committed, 0);
@@ -195,7 +214,7 @@ export class Reader {
       while (!this.stopped) {
         for (const path of await this.paths()) {
           if (byPath.has(path)) continue;
-          const row = await registerFile(this.pool, path, this.config.chunk).catch(() => null);
+          const row = await this.db('register file', () => registerFile(this.pool, path, this.config.chunk));
           if (!row || finished.has(row.id)) continue;
           const known = followed.get(row.id);
           if (known) {
@@ -208,7 +227,7 @@ export class Reader {
             finished.add(row.id);
             continue;
           }
-          const rp = await resumePoint(this.pool, row.id);
+          const rp = await this.db('resume point', () => resumePoint(this.pool, row.id));
           const fh = await open(path, 'r');
           const st = await fh.stat();
           followed.set(row.id, {

@@ -7,8 +7,10 @@ pg.types.setTypeParser(20, (v) => Number(v));
 
 export function createPool(url: string, max = 4): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max, application_name: 'logpipe' });
-  // An idle client losing its server (restart) must not crash the process; the next query retries.
+  // A client losing its server (restart) must not crash the process: idle ones report on the
+  // pool, checked-out ones on themselves; either way the failing query is what gets retried.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
@@ -29,4 +31,27 @@ export function isTransientPgError(err: unknown): boolean {
   return /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection terminated|terminating connection|not queryable|Client has encountered a connection error/i.test(
     e.message ?? '',
   );
+}
+
+/**
+ * Runs `fn` until it succeeds, retrying transient errors (server restarting, connection lost)
+ * with capped exponential backoff and a log line per retry. Other errors are thrown.
+ */
+export async function retrying<T>(
+  what: string,
+  fn: () => Promise<T>,
+  log: { warn(obj: object, msg: string): void },
+  signal?: AbortSignal,
+): Promise<T> {
+  let backoff = 100;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isTransientPgError(err) || signal?.aborted) throw err;
+      log.warn({ err: (err as Error).message, attempt, retryInMs: backoff }, `database unavailable (${what}), retrying`);
+      await new Promise((r) => setTimeout(r, backoff));
+      backoff = Math.min(backoff * 2, 5_000);
+    }
+  }
 }

@@ -1,0 +1,145 @@
+/**
+ * Crashes, for real: SIGKILL at random points (seeded, printed), lost queue contents and a
+ * PostgreSQL restart, each ending with exactly the expected rows, none missing, none twice.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, test } from 'node:test';
+import { Redis } from 'ioredis';
+import type pg from 'pg';
+import { generate, type GenerateReport } from '../src/generator/generate.js';
+import { Rng } from '../src/generator/rng.js';
+import { createPool } from '../src/store/db.js';
+import { dropRedisPrefix, REDIS_URL, tempDatabase, uniqueName } from './helpers/services.js';
+import { assertExactlyOnce, committedLines, killStragglers, sleep, startCli, until, type Proc } from './helpers/pipeline.js';
+
+const SEED = Number(process.env.LOGPIPE_FAULT_SEED ?? Date.now() % 100_000);
+const rng = new Rng(SEED);
+let dir: string;
+let report: GenerateReport;
+const cleanups: (() => Promise<void>)[] = [];
+
+before(() => {
+  console.log(`# fault test seed ${SEED} (rerun with LOGPIPE_FAULT_SEED=${SEED})`);
+  dir = mkdtempSync(join(tmpdir(), 'logpipe-faults-'));
+  report = generate({ files: 4, lines: 20_000, out: dir, seed: 21, dirty: 0.02 });
+});
+// A failed test must not leave its processes running into the next one.
+afterEach(killStragglers);
+after(async () => {
+  for (const c of cleanups) await c();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function setup(extra: Record<string, string> = {}): Promise<{ pool: pg.Pool; env: Record<string, string> }> {
+  const db = await tempDatabase();
+  const pool = createPool(db.url, 2);
+  const prefix = uniqueName('lpf');
+  cleanups.push(async () => {
+    await pool.end();
+    await db.drop();
+    await dropRedisPrefix(prefix);
+  });
+  const env = {
+    DATABASE_URL: db.url, REDIS_URL, LOGPIPE_QUEUE_PREFIX: prefix, LOG_DIR: dir,
+    LOGPIPE_CHUNK_MAX_LINES: '500', LOGPIPE_BATCH_CHUNKS: '2', LOGPIPE_CLAIM_IDLE_MS: '500', ...extra,
+  };
+  return { pool, env };
+}
+
+async function kill(p: Proc): Promise<void> {
+  p.child.kill('SIGKILL');
+  await p.exited;
+}
+
+async function finish(reader: Proc, processors: Proc[]): Promise<void> {
+  const code = await reader.exited;
+  assert.equal(code, 0, reader.output());
+  for (const p of processors) p.child.kill('SIGTERM');
+  for (const p of processors) assert.equal(await p.exited, 0, p.output());
+}
+
+test('processor SIGKILLed mid-batch, three times: exactly once', { timeout: 180_000 }, async () => {
+  const { pool, env } = await setup({ LOGPIPE_QUEUE_MAX_LENGTH: '8' });
+  const reader = startCli(['reader'], env);
+  for (let i = 0; i < 3; i++) {
+    const p = startCli(['processor'], env);
+    await until(async () => (await committedLines(pool)) > 0 || p.child.exitCode !== null, 20_000, 'first commit');
+    await sleep(rng.int(50, 400));
+    await kill(p);
+  }
+  assert.ok((await committedLines(pool)) < report.lines, 'the kills happened before the end');
+  await finish(reader, [startCli(['processor'], env)]);
+  await assertExactlyOnce(pool, report);
+});
+
+test('reader SIGKILLed mid-file, three times: exactly once', { timeout: 180_000 }, async () => {
+  const { pool, env } = await setup({ LOGPIPE_QUEUE_MAX_LENGTH: '4' });
+  const processor = startCli(['processor'], env);
+  for (let i = 0; i < 3; i++) {
+    const r = startCli(['reader'], env);
+    await sleep(rng.int(300, 900));
+    await kill(r);
+  }
+  assert.ok((await committedLines(pool)) < report.lines, 'the kills happened before the end');
+  await finish(startCli(['reader'], env), [processor]);
+  await assertExactlyOnce(pool, report);
+});
+
+test('two processors in one group, one SIGKILLed: the other claims its messages', { timeout: 180_000 }, async () => {
+  const { pool, env } = await setup({ LOGPIPE_QUEUE_MAX_LENGTH: '8' });
+  const a = startCli(['processor', '--consumer', 'a'], env);
+  const b = startCli(['processor', '--consumer', 'b'], env);
+  const reader = startCli(['reader'], env);
+  await until(async () => (await committedLines(pool)) > 0, 20_000, 'first commit');
+  await sleep(rng.int(50, 300));
+  await kill(a);
+  await finish(reader, [b]);
+  await assertExactlyOnce(pool, report);
+});
+
+test('Redis database flushed mid-run: the reader republishes what was lost', { timeout: 180_000 }, async () => {
+  // A Redis database of its own, so FLUSHDB touches nothing else.
+  const url = `${REDIS_URL}/13`;
+  const { pool, env } = await setup({ REDIS_URL: url, LOGPIPE_QUEUE_MAX_LENGTH: '16' });
+  const redis = new Redis(url);
+  cleanups.push(async () => {
+    await redis.flushdb();
+    redis.disconnect();
+  });
+  const processor = startCli(['processor'], env);
+  const reader = startCli(['reader'], env);
+  await until(async () => (await committedLines(pool)) > 0, 20_000, 'first commit');
+  await redis.flushdb();
+  await finish(reader, [processor]);
+  assert.match(reader.output(), /queue lost messages/);
+  await assertExactlyOnce(pool, report);
+});
+
+function pgCluster(): string | null {
+  if (process.getuid?.() !== 0 || !existsSync('/etc/postgresql')) return null;
+  const versions = readdirSync('/etc/postgresql').sort();
+  return versions.length ? versions[versions.length - 1] : null;
+}
+
+test('PostgreSQL restarted mid-run: both roles wait, retry and finish exactly once', { timeout: 180_000, skip: pgCluster() === null && 'needs root and pg_ctlcluster' }, async () => {
+  const { pool, env } = await setup({ LOGPIPE_QUEUE_MAX_LENGTH: '8' });
+  const processor = startCli(['processor'], env);
+  const reader = startCli(['reader'], env);
+  await until(async () => (await committedLines(pool)) > 0, 20_000, 'first commit');
+  execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', pgCluster()!, 'main', 'restart', '-m', 'fast'], { stdio: 'ignore' });
+  await until(async () => {
+    try {
+      execFileSync('pg_isready', ['-h', '127.0.0.1', '-q']);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 30_000, 'PostgreSQL back');
+  await finish(reader, [processor]);
+  assert.match(processor.output() + reader.output(), /database unavailable/);
+  await assertExactlyOnce(pool, report);
+});
