@@ -4,7 +4,9 @@ import { registerGenerate } from './generate.js';
 import { registerInitDb } from './init-db.js';
 import { registerPipeline } from './pipeline.js';
 import { registerQueries } from './queries.js';
+import { registerNaive } from './naive.js';
 import { registerStatus } from './status.js';
+import { installUsageReport } from './usage.js';
 
 const program = new Command()
   .name('logpipe')
@@ -16,5 +18,8 @@ registerInitDb(program);
 registerPipeline(program);
 registerStatus(program);
 registerQueries(program);
+registerNaive(program);
+
+installUsageReport();
 
 await program.parseAsync(process.argv);

@@ -7,6 +7,7 @@ import { printAnalystQueries, printCounts } from '../store/report.js';
 import { fileStatuses } from '../store/status.js';
 import { action, addConfigFlags, configFrom, intArg, type GlobalFlags } from './common.js';
 import { onSignals, openServices, requireRedis } from './services.js';
+import { reportUsage } from './usage.js';
 
 interface PipelineFlags extends GlobalFlags {
   follow?: boolean;
@@ -39,6 +40,7 @@ export function registerPipeline(program: Command): void {
         await reader.run();
         log.info({ published: reader.published, republished: reader.republished }, reader.stopped ? 'reader stopped' : 'all lines committed');
       } finally {
+        reportUsage('reader', { messages: reader.published, queueBytes: reader.publishedBytes });
         await s.close();
       }
     }),
@@ -63,6 +65,7 @@ export function registerPipeline(program: Command): void {
         const totals = await processor.run();
         log.info(totals, 'processor stopped');
       } finally {
+        reportUsage('processor', { rows: processor.totals.records, quarantined: processor.totals.quarantined, chunks: processor.totals.chunks });
         clearInterval(stats);
         await s.close();
       }
@@ -96,6 +99,11 @@ export function registerPipeline(program: Command): void {
         await reader.run();
         processors.forEach((p) => p.stop());
         await Promise.all(running);
+        reportUsage('run', {
+          rows: processors.reduce((a, p) => a + p.totals.records, 0),
+          messages: reader.published,
+          queueBytes: reader.publishedBytes,
+        });
         const seconds = (performance.now() - started) / 1000;
         const records = processors.reduce((a, p) => a + p.totals.records, 0);
         const quarantined = processors.reduce((a, p) => a + p.totals.quarantined, 0);
