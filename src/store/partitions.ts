@@ -23,27 +23,51 @@ export function partitionName(type: LogType, day: number): string {
 export class PartitionManager {
   private readonly known = new Set<string>();
 
-  /** Ensures a partition exists for every (type, day) pair; cheap when all are known. */
+  /**
+   * Ensures a partition exists for every (type, day) pair, and for the day after (so the hot path
+   * rarely meets DDL at midnight); cheap when all are known.
+   */
   async ensure(pool: pg.Pool, wanted: Iterable<[LogType, number]>): Promise<void> {
-    const missing: [LogType, number][] = [];
-    for (const [type, day] of wanted) if (!this.known.has(partitionName(type, day))) missing.push([type, day]);
-    if (missing.length === 0) return;
+    const missing = new Map<string, [LogType, number]>();
+    for (const [type, day] of wanted) {
+      for (const d of [day, day + 1]) {
+        const name = partitionName(type, d);
+        if (!this.known.has(name)) missing.set(name, [type, d]);
+      }
+    }
+    if (missing.size === 0) return;
     const client = await pool.connect();
     try {
-      await client.query('BEGIN');
-      await client.query(`SELECT pg_advisory_xact_lock(hashtext('logpipe:partitions'))`);
-      for (const [type, day] of missing) {
-        const name = partitionName(type, day);
-        await client.query(
-          `CREATE TABLE IF NOT EXISTS ${PARTITION_SCHEMA}.${name} PARTITION OF public.${type.table}
-             FOR VALUES FROM ('${dayName(day)}T00:00:00Z') TO ('${dayName(day + 1)}T00:00:00Z')`,
-        );
+      const existing = await client.query<{ relname: string }>(
+        `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = ANY($2)`,
+        [PARTITION_SCHEMA, [...missing.keys()]],
+      );
+      for (const r of existing.rows) {
+        this.known.add(r.relname);
+        missing.delete(r.relname);
       }
-      await client.query('COMMIT');
-      for (const [type, day] of missing) this.known.add(partitionName(type, day));
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
+      // Created apart, then attached: ATTACH PARTITION takes only a SHARE UPDATE EXCLUSIVE lock
+      // on the parent, which does not wait for (or block) other processors' COPYs into it, where
+      // CREATE TABLE … PARTITION OF would queue behind them and stall every writer.
+      for (const [name, [type, day]] of missing) {
+        await client.query('BEGIN');
+        try {
+          await client.query(`SELECT pg_advisory_xact_lock(hashtext('logpipe:partitions'))`);
+          const there = await client.query(`SELECT to_regclass($1) IS NOT NULL AS there`, [`${PARTITION_SCHEMA}.${name}`]);
+          if (!there.rows[0].there) {
+            await client.query(`CREATE TABLE ${PARTITION_SCHEMA}.${name} (LIKE public.${type.table} INCLUDING DEFAULTS)`);
+            await client.query(
+              `ALTER TABLE public.${type.table} ATTACH PARTITION ${PARTITION_SCHEMA}.${name}
+                 FOR VALUES FROM ('${dayName(day)}T00:00:00Z') TO ('${dayName(day + 1)}T00:00:00Z')`,
+            );
+          }
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw err;
+        }
+        this.known.add(name);
+      }
     } finally {
       client.release();
     }
