@@ -1,7 +1,7 @@
 /** `reader`, `processor` and `run`: the pipeline's roles, alone or together. */
 import type { Command } from 'commander';
 import { createLogger } from '../logger.js';
-import { Processor } from '../processor/processor.js';
+import { Processor, type ProcessorTotals } from '../processor/processor.js';
 import { Reader } from '../reader/reader.js';
 import { printAnalystQueries, printCounts } from '../store/report.js';
 import { fileStatuses } from '../store/status.js';
@@ -12,13 +12,24 @@ import { reportUsage } from './usage.js';
 interface PipelineFlags extends GlobalFlags {
   follow?: boolean;
   batchChunks?: number;
+  concurrency?: number;
   processors?: number;
   consumer?: string;
   summary?: boolean;
 }
 
 function settings(flags: PipelineFlags) {
-  return configFrom(flags, { 'reader.follow': flags.follow, 'processor.batchChunks': flags.batchChunks });
+  return configFrom(flags, {
+    'reader.follow': flags.follow,
+    'processor.batchChunks': flags.batchChunks,
+    'processor.concurrency': flags.concurrency,
+  });
+}
+
+function sumTotals(processors: Processor[]): ProcessorTotals {
+  const sum: ProcessorTotals = { batches: 0, chunks: 0, duplicates: 0, records: 0, quarantined: 0, blank: 0 };
+  for (const p of processors) for (const k of Object.keys(sum) as (keyof ProcessorTotals)[]) sum[k] += p.totals[k];
+  return sum;
 }
 
 export function registerPipeline(program: Command): void {
@@ -51,21 +62,25 @@ export function registerPipeline(program: Command): void {
       .command('processor')
       .description('consume chunks from the Redis stream and commit them (run as many as you like)')
       .option('--batch-chunks <n>', 'chunks per transaction', intArg('batch-chunks', 1, 1000))
-      .option('--consumer <name>', 'consumer name in the group (default: host-pid-random)'),
+      .option('--concurrency <n>', 'batches in flight, each with its own connection', intArg('concurrency', 1, 64))
+      .option('--consumer <name>', 'consumer name in the group (default: host-pid-random; -1, -2… per batch in flight)'),
   ).action(
     action(async (flags: PipelineFlags) => {
       const config = settings(flags);
       requireRedis(config, 'the processor');
       const log = createLogger(config.logLevel, 'processor');
-      const s = await openServices(config, log, { poolSize: 2, consumer: flags.consumer });
-      const processor = new Processor(s.pool, s.queue, config, log);
-      onSignals(log, () => processor.stop());
-      const stats = setInterval(() => log.info(processor.totals, 'progress'), 10_000).unref();
+      const loops = config.processor.concurrency;
+      const s = await openServices(config, log, { poolSize: loops + 1, consumer: flags.consumer, queues: loops });
+      const processors = s.queues.map((q) => new Processor(s.pool, q, config, log));
+      const totals = () => sumTotals(processors);
+      onSignals(log, () => processors.forEach((p) => p.stop()));
+      const stats = setInterval(() => log.info(totals(), 'progress'), 10_000).unref();
       try {
-        const totals = await processor.run();
-        log.info(totals, 'processor stopped');
+        await Promise.all(processors.map((p) => p.run()));
+        log.info(totals(), 'processor stopped');
       } finally {
-        reportUsage('processor', { rows: processor.totals.records, quarantined: processor.totals.quarantined, chunks: processor.totals.chunks });
+        const t = totals();
+        reportUsage('processor', { rows: t.records, quarantined: t.quarantined, chunks: t.chunks });
         clearInterval(stats);
         await s.close();
       }

@@ -1,4 +1,6 @@
 /** Opening what a command needs, in one place: database (server or embedded), schema, queue. */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type pg from 'pg';
 import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -13,7 +15,10 @@ import { initDb } from '../store/schema.js';
 export interface Services {
   db: Database;
   pool: pg.Pool;
+  /** The first of `queues`. */
   queue: ChunkQueue;
+  /** One per processor loop: each Redis consumer needs connections of its own for its blocking read. */
+  queues: ChunkQueue[];
   close(): Promise<void>;
 }
 
@@ -27,7 +32,11 @@ export function requireRedis(config: Config, role: string): string {
   return config.redisUrl;
 }
 
-export async function openServices(config: Config, log: Logger, opts: { poolSize: number; consumer?: string }): Promise<Services> {
+export async function openServices(
+  config: Config,
+  log: Logger,
+  opts: { poolSize: number; consumer?: string; queues?: number },
+): Promise<Services> {
   const db = await openDatabase(config, log);
   const pool = createPool(db.url, opts.poolSize);
   try {
@@ -39,20 +48,27 @@ export async function openServices(config: Config, log: Logger, opts: { poolSize
     await db.stop();
     throw err;
   }
-  const queue: ChunkQueue = config.redisUrl
-    ? new RedisStreamQueue(config.redisUrl, config.queue, opts.consumer)
-    : new MemoryQueue(config.queue.maxLength, config.queue.blockMs);
+  const count = opts.queues ?? 1;
+  const base = opts.consumer ?? defaultConsumerName();
+  const memory = config.redisUrl ? null : new MemoryQueue(config.queue.maxLength, config.queue.blockMs);
+  const queues: ChunkQueue[] = Array.from({ length: count }, (_, i) =>
+    memory ?? new RedisStreamQueue(config.redisUrl!, config.queue, count === 1 ? base : `${base}-${i + 1}`),
+  );
   let closed = false;
   return {
-    db, pool, queue,
+    db, pool, queue: queues[0], queues,
     async close() {
       if (closed) return;
       closed = true;
-      await queue.close();
+      for (const q of new Set(queues)) await q.close();
       await pool.end();
       await db.stop();
     },
   };
+}
+
+export function defaultConsumerName(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
 /** SIGINT/SIGTERM call `onStop` once; a second signal exits at once. */

@@ -41,6 +41,7 @@ const ENV_SETTINGS: Record<string, string> = {
   LOGPIPE_CHUNK_MAX_BYTES: 'chunk.maxBytes',
   LOGPIPE_MAX_LINE_BYTES: 'chunk.maxLineBytes',
   LOGPIPE_BATCH_CHUNKS: 'processor.batchChunks',
+  LOGPIPE_PROCESSOR_CONCURRENCY: 'processor.concurrency',
   LOGPIPE_LOG_LEVEL: 'logLevel',
 };
 

@@ -46,6 +46,11 @@ export const ConfigSchema = z
       .object({
         /** Chunks committed per transaction. */
         batchChunks: int(1, 1000).default(4),
+        /**
+         * Batches in flight per processor process, each with its own database connection and
+         * Redis consumer: one parses while another commits.
+         */
+        concurrency: int(1, 64).default(2),
       })
       .strict()
       .prefault({}),

@@ -4,7 +4,6 @@
  * consumer that died is claimed (XAUTOCLAIM) by a living one after `claimIdleMs`.
  */
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
 import type { EncodedChunk } from './chunk.js';
@@ -33,10 +32,10 @@ export class RedisStreamQueue implements ChunkQueue {
   constructor(
     url: string,
     private readonly opts: Config['queue'],
-    consumer?: string,
+    consumer: string,
   ) {
     this.keys = queueKeys(opts.prefix);
-    this.consumer = consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.consumer = consumer;
     this.redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true });
     this.redis.on('error', () => {}); // reported where a command fails
   }
