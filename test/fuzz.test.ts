@@ -72,8 +72,10 @@ test('random bytes in a chunk: every line is accounted for exactly once', () => 
     }
     const payload = Buffer.concat(parts);
     const { rows } = parseChunk({ fileId: 1, start: 0, end: payload.length, firstLine: 1, lineCount: lines, payload });
-    const recordRows = rows.rows.reduce((a, r) => a + r.length, 0);
+    const recordRows = rows.rows.reduce((a, r) => a + r.rows, 0);
     assert.equal(rows.records, recordRows);
+    const newlines = rows.rows.reduce((a, r) => a + r.bytes().toString().split('\n').length - 1, 0);
+    assert.equal(newlines, recordRows, 'one COPY line per record');
     assert.equal(rows.quarantine.length, rows.quarantined);
     assert.equal(rows.records + rows.quarantined + rows.blank, lines);
   }

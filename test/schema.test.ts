@@ -8,7 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import type pg from 'pg';
 import { generate } from '../src/generator/generate.js';
 import { LOG_TYPES } from '../src/logtypes/registry.js';
-import { parseChunk } from '../src/processor/parse-chunk.js';
+import type { LogType } from '../src/logtypes/types.js';
+import { parseChunk, unpackTypeKey } from '../src/processor/parse-chunk.js';
 import { copyRows, copySqlFor } from '../src/store/copy.js';
 import { createPool } from '../src/store/db.js';
 import { PartitionManager, dayOf } from '../src/store/partitions.js';
@@ -34,7 +35,7 @@ after(async () => {
 async function loadPayload(payload: Buffer, fileId: number, lineCount: number): Promise<void> {
   const { rows } = parseChunk({ fileId, start: 0, end: payload.length, firstLine: 1, lineCount, payload });
   const parts = new PartitionManager();
-  await parts.ensure(pool, [...rows.days].map((k) => { const [t, d] = k.split(':').map(Number); return [LOG_TYPES[t], d] as const; }) as never);
+  await parts.ensure(pool, [...rows.days].map((k) => { const [d, t] = unpackTypeKey(k); return [LOG_TYPES[t], d] as [LogType, number]; }));
   const client = await pool.connect();
   try {
     await client.query('BEGIN');

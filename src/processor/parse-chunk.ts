@@ -6,31 +6,35 @@ import { isUtf8 } from 'node:buffer';
 import { LOG_TYPES, parseLine } from '../logtypes/registry.js';
 import { reject, type PgType, type Rejected } from '../logtypes/types.js';
 import type { Chunk } from '../queue/chunk.js';
+import { CopyBuffer } from '../store/copy-buffer.js';
 import { encodeBytea, encodeValue, escapeCopyText } from '../store/copy-text.js';
 import { dayOf } from '../store/partitions.js';
 
 const HOUR_MS = 3_600_000;
 const COLUMN_TYPES: PgType[][] = LOG_TYPES.map((t) => t.columns.map((c) => c.type));
-/** Per type: [column name, value index] of each declared rollup key. */
-const ROLLUP_KEYS: [string, number][][] = LOG_TYPES.map((t) =>
-  (t.rollupKeys ?? []).map((k) => [k.column, t.columns.findIndex((c) => c.name === k.column)]),
-);
+/** Per type: the value index of each declared rollup key column. */
+const ROLLUP_INDEXES: number[][] = LOG_TYPES.map((t) => (t.rollupKeys ?? []).map((k) => t.columns.findIndex((c) => c.name === k.column)));
+
+// Numeric map keys, so counting costs no string per line: a type index and a rollup key index
+// each fit in 4 bits.
+export const packTypeKey = (n: number, typeIndex: number) => n * 16 + typeIndex;
+export const unpackTypeKey = (k: number): [n: number, typeIndex: number] => [Math.floor(k / 16), k % 16];
 
 export interface ChunkRows {
   /** COPY text rows per log type (index into LOG_TYPES). */
-  rows: string[][];
+  rows: CopyBuffer[];
   /** COPY text rows for logpipe.quarantine. */
   quarantine: string[];
   records: number;
   quarantined: number;
   blank: number;
   lineCount: number;
-  /** "typeIndex:day" pairs the rows fall in (partitions needed). */
-  days: Set<string>;
-  /** "typeIndex:hourStartMs" → events, for the hourly rollup. */
-  hours: Map<string, number>;
-  /** "typeIndex\0column\0day\0value" → events, for logpipe.daily_key_counts. */
-  keys: Map<string, number>;
+  /** packTypeKey(day, typeIndex) of the rows (partitions needed). */
+  days: Set<number>;
+  /** packTypeKey(hour since the epoch, typeIndex) → events, for the hourly rollup. */
+  hours: Map<number, number>;
+  /** packTypeKey(packTypeKey(day, typeIndex), rollup key index) → key value → events, for logpipe.daily_key_counts. */
+  keys: Map<number, Map<string, number>>;
   /** Lines per quarantine reason, for metrics. */
   reasons: Map<string, number>;
 }
@@ -44,7 +48,7 @@ export interface Segment {
 
 function emptyRows(): ChunkRows {
   return {
-    rows: LOG_TYPES.map(() => []), quarantine: [], records: 0, quarantined: 0, blank: 0, lineCount: 0,
+    rows: LOG_TYPES.map(() => new CopyBuffer()), quarantine: [], records: 0, quarantined: 0, blank: 0, lineCount: 0,
     days: new Set(), hours: new Map(), keys: new Map(), reasons: new Map(),
   };
 }
@@ -76,17 +80,22 @@ class RowBuilder {
     const values = result.values;
     let row = '';
     for (let i = 0; i < values.length; i++) row += encodeValue(values[i], types[i]) + '\t';
-    this.out.rows[typeIndex].push(row + this.fileId + '\t' + lineNo + '\n');
+    this.out.rows[typeIndex].pushRow(row + this.fileId + '\t' + lineNo + '\n');
     this.out.records++;
     const day = dayOf(result.epochMs);
-    this.out.days.add(typeIndex + ':' + day);
-    for (const [column, index] of ROLLUP_KEYS[typeIndex]) {
-      const value = values[index];
+    const dayKey = packTypeKey(day, typeIndex);
+    this.out.days.add(dayKey);
+    const rollups = ROLLUP_INDEXES[typeIndex];
+    for (let k = 0; k < rollups.length; k++) {
+      const value = values[rollups[k]];
       if (value === null) continue;
-      const key = `${typeIndex}\0${column}\0${day}\0${value}`; // NUL never occurs in a parsed line
-      this.out.keys.set(key, (this.out.keys.get(key) ?? 0) + 1);
+      const mapKey = packTypeKey(dayKey, k);
+      let counts = this.out.keys.get(mapKey);
+      if (!counts) this.out.keys.set(mapKey, (counts = new Map()));
+      const v = String(value);
+      counts.set(v, (counts.get(v) ?? 0) + 1);
     }
-    const hourKey = typeIndex + ':' + (result.epochMs - (result.epochMs % HOUR_MS));
+    const hourKey = packTypeKey(Math.floor(result.epochMs / HOUR_MS), typeIndex);
     this.out.hours.set(hourKey, (this.out.hours.get(hourKey) ?? 0) + 1);
   }
 

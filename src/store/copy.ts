@@ -4,20 +4,16 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { LogType } from '../logtypes/types.js';
+import { CopyBuffer } from './copy-buffer.js';
 import { BOOK_SCHEMA, tableColumns } from './schema.js';
 
-const ROWS_PER_WRITE = 2000;
-
-function* joined(rowGroups: string[][]): Generator<string> {
-  for (const rows of rowGroups) {
-    for (let i = 0; i < rows.length; i += ROWS_PER_WRITE) yield rows.slice(i, i + ROWS_PER_WRITE).join('');
-  }
-}
-
-/** COPYs already-encoded text rows; several groups (one per chunk) go in one COPY. */
-export async function copyRows(client: pg.ClientBase, sql: string, rowGroups: string[][]): Promise<void> {
-  if (rowGroups.every((g) => g.length === 0)) return;
-  await pipeline(Readable.from(joined(rowGroups)), client.query(copyFrom(sql)));
+/** COPYs already-encoded rows; several buffers (one per chunk) go in one COPY. */
+export async function copyRows(client: pg.ClientBase, sql: string, buffers: (CopyBuffer | string[])[]): Promise<void> {
+  const parts = buffers
+    .map((b) => (b instanceof CopyBuffer ? b.bytes() : Buffer.from(b.join(''))))
+    .filter((b) => b.length > 0);
+  if (parts.length === 0) return;
+  await pipeline(Readable.from(parts), client.query(copyFrom(sql)));
 }
 
 export function copySqlFor(type: LogType): string {

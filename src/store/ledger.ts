@@ -7,7 +7,7 @@
  */
 import type pg from 'pg';
 import { LOG_TYPES } from '../logtypes/registry.js';
-import type { ChunkRows, Segment } from '../processor/parse-chunk.js';
+import { unpackTypeKey, type ChunkRows, type Segment } from '../processor/parse-chunk.js';
 import type { Chunk } from '../queue/chunk.js';
 import { copyRows, copySqlFor, QUARANTINE_COPY_SQL } from './copy.js';
 import { PartitionManager } from './partitions.js';
@@ -86,12 +86,12 @@ export async function commitBatch(
   reparse: Reparse,
 ): Promise<CommitOutcome> {
   const wanted: [(typeof LOG_TYPES)[number], number][] = [];
-  const seen = new Set<string>();
+  const seen = new Set<number>();
   for (const p of batch) {
     for (const key of p.rows.days) {
       if (seen.has(key)) continue;
       seen.add(key);
-      const [t, day] = key.split(':').map(Number);
+      const [day, t] = unpackTypeKey(key);
       wanted.push([LOG_TYPES[t], day]);
     }
   }
@@ -151,18 +151,22 @@ export async function commitBatch(
 }
 
 async function updateRollups(client: pg.ClientBase, written: ChunkRows[]): Promise<void> {
-  const hours = new Map<string, number>();
-  const keys = new Map<string, number>();
+  const hours = new Map<number, number>();
+  const keys = new Map<number, Map<string, number>>();
   for (const r of written) {
     for (const [k, n] of r.hours) hours.set(k, (hours.get(k) ?? 0) + n);
-    for (const [k, n] of r.keys) keys.set(k, (keys.get(k) ?? 0) + n);
+    for (const [k, values] of r.keys) {
+      let into = keys.get(k);
+      if (!into) keys.set(k, (into = new Map()));
+      for (const [v, n] of values) into.set(v, (into.get(v) ?? 0) + n);
+    }
   }
   if (hours.size > 0) {
     const t: string[] = [], h: string[] = [], n: number[] = [];
     for (const [k, count] of hours) {
-      const [typeIndex, ms] = k.split(':').map(Number);
+      const [hour, typeIndex] = unpackTypeKey(k);
       t.push(LOG_TYPES[typeIndex].name);
-      h.push(new Date(ms).toISOString());
+      h.push(new Date(hour * 3_600_000).toISOString());
       n.push(count);
     }
     // Sorted so that concurrent processors lock rollup rows in the same order (no deadlocks).
@@ -175,13 +179,18 @@ async function updateRollups(client: pg.ClientBase, written: ChunkRows[]): Promi
   }
   if (keys.size > 0) {
     const t: string[] = [], col: string[] = [], d: string[] = [], v: string[] = [], n: number[] = [];
-    for (const [k, count] of keys) {
-      const [typeIndex, column, day, value] = k.split('\0');
-      t.push(LOG_TYPES[Number(typeIndex)].name);
-      col.push(column);
-      d.push(new Date(Number(day) * 86_400_000).toISOString().slice(0, 10));
-      v.push(value);
-      n.push(count);
+    for (const [k, values] of keys) {
+      const [dayKey, keyIndex] = unpackTypeKey(k);
+      const [day, typeIndex] = unpackTypeKey(dayKey);
+      const type = LOG_TYPES[typeIndex];
+      const date = new Date(day * 86_400_000).toISOString().slice(0, 10);
+      for (const [value, count] of values) {
+        t.push(type.name);
+        col.push(type.rollupKeys![keyIndex].column);
+        d.push(date);
+        v.push(value);
+        n.push(count);
+      }
     }
     await client.query(
       `INSERT INTO ${BOOK_SCHEMA}.daily_key_counts AS c (log_type, key_column, day, key_value, events)
