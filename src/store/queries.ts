@@ -25,7 +25,7 @@ export const ANALYST_QUERIES: AnalystQuery[] = [
  ORDER BY ts`,
     params: ['192.168.1.50', '2024-01-15T01:00:00Z'],
     naiveSql: `SELECT * FROM logs WHERE log_type = 'firewall' AND parsed_data->>'src' = $1
-   AND timestamp >= $2 AND timestamp < to_char($2::timestamptz + interval '1 hour' AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') ORDER BY timestamp`,
+   AND timestamp >= $2 AND timestamp < to_char(($2::timestamptz + interval '1 hour') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') ORDER BY timestamp`,
   },
   {
     id: 'q2a', file: 'q2a_threat_hunt_domain.sql', title: 'DNS queries for one IOC domain', indexed: true,

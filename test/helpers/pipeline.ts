@@ -4,13 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
+import { CLI_BUNDLE } from '../../src/paths.js';
 import type { GenerateReport } from '../../src/generator/generate.js';
 import { LOG_TYPES } from '../../src/logtypes/registry.js';
 import { fileStatuses } from '../../src/store/status.js';
 
-export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+/** The CLI as users run it: the bundle `npm run build` writes (the `logpipe` bin). */
+export const CLI = CLI_BUNDLE();
 
 export interface Proc {
   child: ChildProcess;

@@ -1,0 +1,593 @@
+/**
+ * `logpipe bench`: the naive pipeline, logpipe over Redis (separate processes), logpipe `run`
+ * (one process) and PostgreSQL's own COPY of the same parsed rows, one after another on the same
+ * data and server, each from a reset state, with a live progress display. Every contender runs in
+ * databases and Redis keys of its own, so the benchmark never touches anyone else's data.
+ */
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import cliProgress from 'cli-progress';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { fileName, generate } from '../generator/generate.js';
+import { LOG_TYPES } from '../logtypes/registry.js';
+import { naiveParse } from '../naive/parse.js';
+import { createNaiveTable } from '../naive/schema.js';
+import { queueKeys } from '../queue/keys.js';
+import { sleep } from '../queue/types.js';
+import { createPool, withClient } from '../store/db.js';
+import { PartitionManager } from '../store/partitions.js';
+import { ANALYST_QUERIES } from '../store/queries.js';
+import { initDb, tableColumns } from '../store/schema.js';
+import { median, postgresCpuProbe, readUsage, spawnRole, type Role } from './measure.js';
+import { summarize, writeReport, type BenchReport, type ContenderRun, type QueryLatency } from './report.js';
+
+export interface BenchOptions {
+  databaseUrl: string;
+  redisUrl: string;
+  dataDir: string;
+  files: number;
+  linesPerFile: number;
+  seed: number;
+  /** Lines the naive pipeline is given (its per-row cost is constant). */
+  naiveLines: number;
+  repeat: number;
+  /** Processor processes for logpipe over Redis. */
+  processors: number;
+  queryRuns: number;
+  outDir: string;
+  /** Database name prefix: <prefix> for logpipe, <prefix>_naive for the naive table. */
+  dbPrefix: string;
+  keyPrefix: string;
+  command: string;
+  skip: Set<string>;
+}
+
+interface Sample {
+  rows: number;
+  /** Input lines fully handled (committed), for the completion check. */
+  lines: number;
+  queue: number;
+}
+
+const POLL_MS = 25;
+const STALL_MS = 120_000;
+
+function dbUrl(base: string, name: string): string {
+  const u = new URL(base);
+  u.pathname = '/' + name;
+  return u.toString();
+}
+
+async function resetDatabase(adminUrl: string, name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+function countLines(path: string): number {
+  const buf = readFileSync(path);
+  let n = 0;
+  for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++;
+  if (buf.length > 0 && buf[buf.length - 1] !== 10) n++;
+  return n;
+}
+
+/** Polls `sample` until `done`, driving the progress bar and recording rows over time. */
+async function watch(
+  label: string,
+  total: number,
+  sample: () => Promise<Sample>,
+  done: (s: Sample) => boolean,
+  crashed: () => string | null,
+): Promise<{ wallSeconds: number; timeline: [number, number][]; last: Sample }> {
+  const bar = new cliProgress.SingleBar(
+    {
+      format: `${label.padEnd(28)} |{bar}| {value}/{total} rows | queue {queue} | {rate} rows/s | {secs} s`,
+      noTTYOutput: true,
+      notTTYSchedule: 2000,
+      hideCursor: true,
+      stream: process.stderr,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const started = performance.now();
+  const timeline: [number, number][] = [];
+  bar.start(total, 0, { queue: 0, rate: 0, secs: '0.0' });
+  let lastChange = started;
+  let lastRows = -1;
+  try {
+    for (;;) {
+      const s = await sample();
+      const t = (performance.now() - started) / 1000;
+      timeline.push([Number(t.toFixed(3)), s.rows]);
+      bar.update(s.rows, { queue: s.queue, rate: t > 0 ? Math.round(s.rows / t).toLocaleString('en-US') : 0, secs: t.toFixed(1) });
+      if (done(s)) return { wallSeconds: t, timeline, last: s };
+      if (s.rows !== lastRows) {
+        lastRows = s.rows;
+        lastChange = performance.now();
+      }
+      const why = crashed();
+      if (why) throw new Error(`${label}: ${why}`);
+      if (performance.now() - lastChange > STALL_MS) throw new Error(`${label}: no progress for ${STALL_MS / 1000} s`);
+      await sleep(POLL_MS);
+    }
+  } finally {
+    bar.stop();
+  }
+}
+
+/** Waits until a service role is ready (`check`), failing early if it exits. */
+async function untilReady(what: string, role: Role, check: () => Promise<boolean>): Promise<void> {
+  const end = Date.now() + 30_000;
+  while (!(await check())) {
+    if (role.child.exitCode !== null) throw new Error(`${what} exited with code ${role.child.exitCode} before it was ready (see its log)`);
+    if (Date.now() > end) throw new Error(`${what} not ready after 30 s`);
+    await sleep(10);
+  }
+}
+
+function exitedBadly(roles: Role[]): () => string | null {
+  const codes = new Map<string, number | null>();
+  for (const r of roles) r.child.on('exit', (code, signal) => codes.set(r.name, signal ? -1 : code));
+  return () => {
+    for (const [name, code] of codes) if (code !== 0) return `${name} exited with ${code === -1 ? 'a signal' : `code ${code}`} (see its log)`;
+    return null;
+  };
+}
+
+async function stopRoles(roles: Role[]): Promise<void> {
+  for (const r of roles) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGTERM');
+  const codes = await Promise.all(roles.map((r) => r.exited));
+  codes.forEach((c, i) => {
+    if (c !== 0) throw new Error(`${roles[i].name} exited with ${c === null ? 'a signal' : `code ${c}`}`);
+  });
+}
+
+async function onDiskBytes(client: pg.ClientBase, schemas: string[]): Promise<number> {
+  const r = await client.query(
+    `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS b FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'm') AND n.nspname = ANY($1)`,
+    [schemas],
+  );
+  return r.rows[0].b;
+}
+
+const LOGPIPE_SCHEMAS = ['public', 'logpipe', 'logpipe_partitions'];
+
+async function committed(pool: pg.Pool): Promise<{ rows: number; lines: number }> {
+  try {
+    const r = await pool.query(`SELECT coalesce(sum(records), 0)::bigint AS rows, coalesce(sum(line_count), 0)::bigint AS lines FROM logpipe.chunks`);
+    return r.rows[0];
+  } catch (err) {
+    if ((err as { code?: string }).code === '42P01' || (err as { code?: string }).code === '3F000') return { rows: 0, lines: 0 };
+    throw err;
+  }
+}
+
+/** Access path of a query's plan: an index, a rollup table, or a sequential scan. */
+async function accessPath(client: pg.ClientBase, sql: string, params: unknown[], rollup: boolean): Promise<string> {
+  const plan = (await client.query(`EXPLAIN (FORMAT JSON) ${sql}`, params)).rows[0]['QUERY PLAN'];
+  const nodes: string[] = [];
+  const walk = (n: { 'Node Type': string; Plans?: unknown[] }) => {
+    nodes.push(n['Node Type']);
+    for (const c of n.Plans ?? []) walk(c as typeof n);
+  };
+  walk(plan[0].Plan);
+  if (nodes.some((t) => t.includes('Index'))) return rollup ? 'rollup, index' : 'index';
+  if (rollup) return 'rollup';
+  return nodes.some((t) => t === 'Seq Scan') ? 'seq scan' : nodes[nodes.length - 1];
+}
+
+async function timeQuery(client: pg.ClientBase, sql: string, params: unknown[], runs: number): Promise<{ ms: number; rows: number }> {
+  let rows = (await client.query(sql, params)).rowCount ?? 0; // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    rows = (await client.query(sql, params)).rowCount ?? 0;
+    times.push(performance.now() - t);
+  }
+  return { ms: median(times), rows };
+}
+
+export class Bench {
+  private readonly work: string;
+  private readonly redis: Redis;
+  private readonly files: string[];
+  private readonly totalLines: number;
+  private readonly naiveDb: string;
+  private readonly logpipeDb: string;
+  private floorDump: { dir: string; days: number[] } | null = null;
+  private readonly notes: string[] = [];
+  queries: QueryLatency[] = [];
+  private naiveQueryMs = new Map<string, { ms: number; access: string }>();
+
+  constructor(private readonly o: BenchOptions) {
+    mkdirSync(o.outDir, { recursive: true });
+    this.work = mkdtempSync(join(tmpdir(), 'logpipe-bench-'));
+    this.redis = new Redis(o.redisUrl);
+    this.naiveDb = `${o.dbPrefix}_naive`;
+    this.logpipeDb = o.dbPrefix;
+    this.files = Array.from({ length: o.files }, (_, i) => resolve(o.dataDir, fileName(i)));
+    if (!this.files.every((f) => existsSync(f))) {
+      process.stderr.write(`generating ${o.files} × ${o.linesPerFile.toLocaleString('en-US')} lines into ${o.dataDir} …\n`);
+      generate({ files: o.files, lines: o.linesPerFile, out: o.dataDir, seed: o.seed, dirty: 0 });
+    }
+    this.totalLines = this.files.reduce((a, f) => a + countLines(f), 0);
+  }
+
+  private env(extra: Record<string, string> = {}): Record<string, string> {
+    return { LOG_DIR: resolve(this.o.dataDir), LOGPIPE_QUEUE_PREFIX: this.o.keyPrefix, ...extra };
+  }
+
+  private roleDir(repeat: number, id: string): string {
+    const d = join(this.work, `r${repeat}-${id}`);
+    mkdirSync(d, { recursive: true });
+    return d;
+  }
+
+  /** (a) The seed's pipeline on the first `naiveLines` lines. */
+  async naive(repeat: number): Promise<ContenderRun> {
+    const list = `${this.o.keyPrefix}:log_queue`;
+    await resetDatabase(this.o.databaseUrl, this.naiveDb);
+    await this.redis.del(list);
+    const url = dbUrl(this.o.databaseUrl, this.naiveDb);
+    // Its subset: whole files in order, the first naiveLines non-empty lines.
+    let expected = 0;
+    let taken = 0;
+    for (const f of this.files) {
+      for await (const raw of createInterface({ input: createReadStream(f), crlfDelay: Infinity })) {
+        const line = raw.trim();
+        if (!line) continue;
+        if (taken++ >= this.o.naiveLines) break;
+        if (naiveParse(line)) expected++;
+      }
+      if (taken >= this.o.naiveLines) break;
+    }
+    const lines = Math.min(taken, this.o.naiveLines);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await createNaiveTable(client); // so the progress query has a table from the start
+      const pgCpu = await postgresCpuProbe(client);
+      const dir = this.roleDir(repeat, 'naive');
+      const env = this.env({ DATABASE_URL: url, REDIS_URL: this.o.redisUrl });
+      const processor = spawnRole('naive-processor', ['naive', 'processor', '--list', list], env, dir);
+      // Like a service, the processor is up and waiting (in BRPOP) before the clock starts.
+      await untilReady('naive processor', processor, async () => String(await this.redis.client('LIST')).includes('cmd=brpop'));
+      const cpu0 = pgCpu?.() ?? NaN;
+      const reader = spawnRole('naive-reader', ['naive', 'reader', '--once', '--list', list, '--max-lines', String(this.o.naiveLines)], env, dir);
+      const crashed = exitedBadly([processor, reader]);
+      const w = await watch(
+        `(a) naive, ${lines.toLocaleString('en-US')} lines`,
+        expected,
+        async () => {
+          const rows = (await client.query('SELECT count(*)::int AS n FROM logs')).rows[0].n;
+          return { rows, lines: rows, queue: await this.redis.llen(list) };
+        },
+        (s) => s.rows >= expected,
+        crashed,
+      );
+      const cpu1 = pgCpu?.() ?? NaN;
+      await stopRoles([processor, reader]);
+      const ur = readUsage(reader);
+      const up = readUsage(processor);
+      const bytes = await onDiskBytes(client, ['public']);
+      const run: ContenderRun = {
+        id: 'naive', label: '(a) naive (seed pipeline)', lines, rows: w.last.rows, wallSeconds: w.wallSeconds,
+        processes: [ur, up].map((u) => ({ role: u.role, cpuSeconds: u.cpuUserSeconds + u.cpuSystemSeconds, maxRssBytes: u.maxRssBytes })),
+        postgresCpuSeconds: Number.isFinite(cpu1 - cpu0) ? cpu1 - cpu0 : null,
+        queue: { messages: ur.counters.messages, bytes: ur.counters.queueBytes },
+        bytesPerRow: bytes / w.last.rows,
+        timeline: w.timeline,
+      };
+      if (repeat === 1) await this.naiveQueries(client, lines);
+      return run;
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** Fills the naive table to the whole data set (untimed, same parser) and times the queries on it. */
+  private async naiveQueries(client: pg.Client, skipLines: number): Promise<void> {
+    if (this.o.skip.has('queries')) return;
+    process.stderr.write('filling the naive table to the whole data set for the query comparison (not timed) …\n');
+    let seen = 0;
+    const self = this;
+    async function* rows() {
+      for (const f of self.files) {
+        const name = f.slice(f.lastIndexOf('/') + 1);
+        for await (const raw of createInterface({ input: createReadStream(f), crlfDelay: Infinity })) {
+          const line = raw.trim();
+          if (!line || seen++ < skipLines) continue;
+          const r = naiveParse(line);
+          if (!r) continue;
+          const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+          yield `${r.logType}\t${esc(line)}\t${esc(r.timestamp)}\t${esc(name)}\t${esc(JSON.stringify(r.parsed))}\n`;
+        }
+      }
+    }
+    await pipeline(rows(), client.query(copyFrom('COPY logs (log_type, raw_line, timestamp, source_file, parsed_data) FROM STDIN')));
+    await client.query('VACUUM ANALYZE logs');
+    for (const q of ANALYST_QUERIES) {
+      const t = await timeQuery(client, q.naiveSql, q.params, this.o.queryRuns);
+      this.naiveQueryMs.set(q.id, { ms: t.ms, access: await accessPath(client, q.naiveSql, q.params, false) });
+    }
+  }
+
+  /** (b) logpipe: reader and processors as separate processes over Redis Streams. */
+  async logpipeRedis(repeat: number): Promise<ContenderRun> {
+    await resetDatabase(this.o.databaseUrl, this.logpipeDb);
+    await deleteKeys(this.redis, this.o.keyPrefix);
+    const url = dbUrl(this.o.databaseUrl, this.logpipeDb);
+    const pool = createPool(url, 2);
+    try {
+      await withClient(pool, initDb); // the schema exists before the clock starts, as for the floor
+      const cpuProbe = await withClient(pool, postgresCpuProbe);
+      const dir = this.roleDir(repeat, 'redis');
+      const env = this.env({ DATABASE_URL: url, REDIS_URL: this.o.redisUrl });
+      const processors = Array.from({ length: this.o.processors }, (_, i) => spawnRole(`processor-${i + 1}`, ['processor'], env, dir));
+      const stream = queueKeys(this.o.keyPrefix).stream;
+      // The processors are services: up and waiting in XREADGROUP before the clock starts.
+      await untilReady('processors', processors[0], async () => String(await this.redis.client('LIST')).split('cmd=xreadgroup').length - 1 >= this.o.processors);
+      const cpu0 = cpuProbe?.() ?? NaN;
+      const reader = spawnRole('reader', ['reader'], env, dir);
+      const w = await watch(
+        `(b) logpipe, Redis, ${this.o.processors} proc.`,
+        this.totalLines,
+        async () => ({ ...(await committed(pool)), queue: await this.redis.xlen(stream) }),
+        (s) => s.lines >= this.totalLines,
+        exitedBadly([...processors, reader]),
+      );
+      const cpu1 = cpuProbe?.() ?? NaN;
+      await stopRoles([reader, ...processors]);
+      const usages = [reader, ...processors].map(readUsage);
+      const bytes = await withClient(pool, async (c) => {
+        await c.query('VACUUM ANALYZE');
+        return onDiskBytes(c, LOGPIPE_SCHEMAS);
+      });
+      if (repeat === 1) {
+        await this.dumpParsedRows(pool);
+        await this.logpipeQueries(pool);
+      }
+      return {
+        id: 'logpipe-redis', label: `(b) logpipe reader + ${this.o.processors} processor${this.o.processors > 1 ? 's' : ''} (Redis)`,
+        lines: this.totalLines, rows: w.last.rows, wallSeconds: w.wallSeconds,
+        processes: usages.map((u, i) => ({ role: i === 0 ? 'reader' : this.o.processors > 1 ? `processor ${i}` : 'processor', cpuSeconds: u.cpuUserSeconds + u.cpuSystemSeconds, maxRssBytes: u.maxRssBytes })),
+        postgresCpuSeconds: Number.isFinite(cpu1 - cpu0) ? cpu1 - cpu0 : null,
+        queue: { messages: usages[0].counters.messages, bytes: usages[0].counters.queueBytes },
+        bytesPerRow: bytes / w.last.rows,
+        timeline: w.timeline,
+      };
+    } finally {
+      await pool.end();
+    }
+  }
+
+  private async logpipeQueries(pool: pg.Pool): Promise<void> {
+    if (this.o.skip.has('queries')) return;
+    await withClient(pool, async (c) => {
+      for (const q of ANALYST_QUERIES) {
+        const t = await timeQuery(c, q.sql, q.params, this.o.queryRuns);
+        const naive = this.naiveQueryMs.get(q.id);
+        this.queries.push({
+          id: q.id, title: q.title, logpipeMs: t.ms, logpipeRows: t.rows,
+          logpipeAccess: await accessPath(c, q.sql, q.params, !q.indexed),
+          naiveMs: naive?.ms ?? NaN, naiveAccess: naive?.access ?? 'not run',
+        });
+      }
+    });
+  }
+
+  /** Saves (b)'s parsed rows as COPY text files: the floor loads exactly these. */
+  private async dumpParsedRows(pool: pg.Pool): Promise<void> {
+    const dir = join(this.work, 'floor');
+    mkdirSync(dir, { recursive: true });
+    await withClient(pool, async (c) => {
+      for (const t of LOG_TYPES) {
+        const cols = tableColumns(t).map((col) => col.name).join(', ');
+        await pipeline(c.query(copyTo(`COPY (SELECT ${cols} FROM public.${t.table}) TO STDOUT`)), createWriteStream(join(dir, `${t.table}.copy`)));
+      }
+      const days = (await c.query(`SELECT DISTINCT floor(extract(epoch FROM ts) / 86400)::int AS d FROM (${LOG_TYPES.map((t) => `SELECT ts FROM public.${t.table}`).join(' UNION ALL ')}) u`)).rows.map((r) => r.d);
+      this.floorDump = { dir, days };
+    });
+  }
+
+  /** (c) logpipe run: reader and two processor loops in one process, in-process queue. */
+  async logpipeRun(repeat: number): Promise<ContenderRun> {
+    await resetDatabase(this.o.databaseUrl, this.logpipeDb);
+    const url = dbUrl(this.o.databaseUrl, this.logpipeDb);
+    const pool = createPool(url, 2);
+    try {
+      await withClient(pool, initDb);
+      const cpuProbe = await withClient(pool, postgresCpuProbe);
+      const cpu0 = cpuProbe?.() ?? NaN;
+      const role = spawnRole('run', ['run', '--no-summary'], this.env({ DATABASE_URL: url }), this.roleDir(repeat, 'run'));
+      const w = await watch(
+        '(c) logpipe run (1 process)',
+        this.totalLines,
+        async () => ({ ...(await committed(pool)), queue: 0 }),
+        (s) => s.lines >= this.totalLines,
+        exitedBadly([role]),
+      );
+      const cpu1 = cpuProbe?.() ?? NaN;
+      await stopRoles([role]);
+      const u = readUsage(role);
+      const bytes = await withClient(pool, (c) => onDiskBytes(c, LOGPIPE_SCHEMAS));
+      return {
+        id: 'logpipe-run', label: '(c) logpipe run (one process)', lines: this.totalLines, rows: w.last.rows, wallSeconds: w.wallSeconds,
+        processes: [{ role: 'run', cpuSeconds: u.cpuUserSeconds + u.cpuSystemSeconds, maxRssBytes: u.maxRssBytes }],
+        postgresCpuSeconds: Number.isFinite(cpu1 - cpu0) ? cpu1 - cpu0 : null,
+        queue: { messages: u.counters.messages, bytes: u.counters.queueBytes },
+        bytesPerRow: bytes / w.last.rows,
+        timeline: w.timeline,
+      };
+    } finally {
+      await pool.end();
+    }
+  }
+
+  /**
+   * (d) The floor: PostgreSQL's own COPY of (b)'s parsed rows into a fresh copy of the schema
+   * (same partitioned tables, same indexes). `parallel`: one stream per table at once; otherwise
+   * table after table on one connection, as `psql -c '\copy …'` would.
+   */
+  async copyFloor(parallel: boolean): Promise<ContenderRun> {
+    if (!this.floorDump) throw new Error('the COPY floor needs the rows of (b); do not skip it');
+    await resetDatabase(this.o.databaseUrl, this.logpipeDb);
+    const url = dbUrl(this.o.databaseUrl, this.logpipeDb);
+    const pool = createPool(url, LOG_TYPES.length + 1);
+    try {
+      await withClient(pool, initDb);
+      await new PartitionManager().ensure(pool, LOG_TYPES.flatMap((t) => this.floorDump!.days.map((d) => [t, d] as [typeof t, number])));
+      const cpuProbe = await withClient(pool, postgresCpuProbe);
+      const clients = await Promise.all(LOG_TYPES.map(() => pool.connect()));
+      const cpu0 = cpuProbe?.() ?? NaN;
+      let sent = 0;
+      const counter = () =>
+        new Transform({
+          transform(chunk: Buffer, _enc, cb) {
+            for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) sent++;
+            cb(null, chunk);
+          },
+        });
+      const copyTable = (i: number) =>
+        pipeline(
+          createReadStream(join(this.floorDump!.dir, `${LOG_TYPES[i].table}.copy`)),
+          counter(),
+          clients[i].query(copyFrom(`COPY public.${LOG_TYPES[i].table} (${tableColumns(LOG_TYPES[i]).map((col) => col.name).join(', ')}) FROM STDIN`)),
+        );
+      const started = performance.now();
+      let finishedAt = 0;
+      const load = (parallel
+        ? Promise.all(LOG_TYPES.map((_, i) => copyTable(i)))
+        : LOG_TYPES.reduce<Promise<unknown>>((prev, _, i) => prev.then(() => copyTable(i)), Promise.resolve())
+      ).then(() => (finishedAt = performance.now()));
+      let failure: string | null = null;
+      load.catch((err: Error) => (failure = err.message));
+      const total = this.expectedRows();
+      const label = parallel ? `(d') COPY floor, ${LOG_TYPES.length} streams` : '(d) COPY floor, 1 stream';
+      const w = await watch(label, total, async () => ({ rows: finishedAt ? total : Math.min(sent, total), lines: 0, queue: 0 }), () => finishedAt > 0, () => failure);
+      await load;
+      clients.forEach((c) => c.release());
+      const cpu1 = cpuProbe?.() ?? NaN;
+      const wallSeconds = (finishedAt - started) / 1000; // exact: the load's own end, not the poll's
+      w.timeline[w.timeline.length - 1] = [Number(wallSeconds.toFixed(3)), total];
+      const bytes = await withClient(pool, (c) => onDiskBytes(c, LOGPIPE_SCHEMAS));
+      return {
+        id: parallel ? 'copy-parallel' : 'copy-floor',
+        label: parallel ? `(d') COPY floor, ${LOG_TYPES.length} parallel streams` : '(d) COPY floor, one stream (as psql)',
+        lines: this.totalLines, rows: total, wallSeconds,
+        processes: [],
+        postgresCpuSeconds: Number.isFinite(cpu1 - cpu0) ? cpu1 - cpu0 : null,
+        queue: null,
+        bytesPerRow: bytes / total,
+        timeline: w.timeline,
+      };
+    } finally {
+      await pool.end();
+    }
+  }
+
+  private expectedRows(): number {
+    let n = 0;
+    for (const f of readdirSync(this.floorDump!.dir)) n += countLines(join(this.floorDump!.dir, f));
+    return n;
+  }
+
+  async run(): Promise<BenchReport> {
+    const startedAt = new Date().toISOString();
+    const repeats: ContenderRun[][] = [];
+    try {
+      for (let r = 1; r <= this.o.repeat; r++) {
+        process.stderr.write(`\nrepeat ${r} of ${this.o.repeat}\n`);
+        const runs: ContenderRun[] = [];
+        if (!this.o.skip.has('naive')) runs.push(await this.naive(r));
+        runs.push(await this.logpipeRedis(r));
+        if (!this.o.skip.has('run')) runs.push(await this.logpipeRun(r));
+        runs.push(await this.copyFloor(false));
+        runs.push(await this.copyFloor(true));
+        repeats.push(runs);
+      }
+      const b = repeats[0].find((c) => c.id === 'logpipe-redis')!;
+      if (!this.o.skip.has('naive')) {
+        this.notes.push(
+          `The naive pipeline ran on the first ${repeats[0][0].lines.toLocaleString('en-US')} lines (its cost per row is constant); ` +
+            'for the query comparison its table was then filled to the whole data set by COPY with the same parser (not timed). ' +
+            'It drops what its parsers do not know (e.g. `Failed password for invalid user`), so its row count is lower.',
+        );
+      }
+      this.notes.push(
+        'Each contender starts from a fresh database (schema created before the clock starts) and empty Redis keys. Wall time runs from launching the reader, ' +
+          'with the processors of (a) and (b) already started and waiting on the queue as services are, to the last row committed (polled every 25 ms); ' +
+          '(c) is one process and its clock includes its own start (~0.3 s).',
+        'CPU per process is user + system time reported by the process at exit; postgres is the server\'s CPU time over the run (postmaster, backends, reaped backends).',
+        `The COPY floors load the rows (b) wrote (${b.rows.toLocaleString('en-US')}) from local files into the same partitioned tables with the same indexes (no rollups, ledger or quarantine): ` +
+          '(d) table after table on one connection, as psql would, which is the reference of the "× COPY floor" column; (d\') one stream per table at once, the most PostgreSQL takes on this machine.',
+        'bytes/row on disk: tables, indexes and bookkeeping after the run divided by rows written.',
+      );
+      return {
+        startedAt,
+        command: this.o.command,
+        machine: await this.machine(),
+        dataset: {
+          dir: this.o.dataDir, files: this.files.length, lines: this.totalLines, records: b.rows,
+          naiveLines: repeats[0].find((c) => c.id === 'naive')?.lines ?? 0,
+          naiveNote: this.o.skip.has('naive') ? 'Naive pipeline skipped.' : `The naive pipeline gets the first ${this.o.naiveLines.toLocaleString('en-US')} lines.`,
+        },
+        repeats,
+        summary: summarize(repeats),
+        queries: this.queries,
+        notes: this.notes,
+      };
+    } finally {
+      await this.cleanup();
+    }
+  }
+
+  private async machine(): Promise<BenchReport['machine']> {
+    const c = new pg.Client({ connectionString: this.o.databaseUrl });
+    await c.connect();
+    const version = (await c.query('SHOW server_version')).rows[0].server_version;
+    await c.end();
+    const info = await this.redis.info('server');
+    return {
+      cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.versions.node, postgres: `PostgreSQL ${version}`, redis: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown',
+    };
+  }
+
+  private async cleanup(): Promise<void> {
+    await this.redis.del(`${this.o.keyPrefix}:log_queue`).catch(() => {});
+    await deleteKeys(this.redis, this.o.keyPrefix).catch(() => {});
+    this.redis.disconnect();
+    rmSync(join(this.work, 'floor'), { recursive: true, force: true });
+  }
+
+  /** Writes the report files; the per-role logs stay in the work directory for a look. */
+  write(report: BenchReport) {
+    const files = writeReport(this.o.outDir, report);
+    return { ...files, logs: this.work };
+  }
+}
+
+

@@ -1,0 +1,95 @@
+/**
+ * Measuring a contender from outside: its processes (spawned with $LOGPIPE_USAGE_FILE so each
+ * reports CPU, peak RSS and counters at exit) and the PostgreSQL server's own CPU time.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type pg from 'pg';
+import type { UsageReport } from '../cli/usage.js';
+import { CLI_BUNDLE } from '../paths.js';
+
+
+export interface Role {
+  name: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  usageFile: string;
+}
+
+/** Starts `logpipe <args>` with exactly `env` (nothing inherited but PATH/HOME), stderr to a log file. */
+export function spawnRole(name: string, args: string[], env: Record<string, string>, workDir: string): Role {
+  const usageFile = join(workDir, `${name}.usage.json`);
+  const child = spawn(process.execPath, [CLI_BUNDLE(), ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/', LOGPIPE_LOG_LEVEL: 'warn', ...env, LOGPIPE_USAGE_FILE: usageFile },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr!.pipe(createWriteStream(join(workDir, `${name}.log`)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ? null : code)));
+  return { name, child, exited, usageFile };
+}
+
+export function readUsage(role: Role): UsageReport {
+  if (!existsSync(role.usageFile)) throw new Error(`${role.name} wrote no usage report (crashed?); see ${role.usageFile.replace(/\.usage\.json$/, '.log')}`);
+  return JSON.parse(readFileSync(role.usageFile, 'utf8')) as UsageReport;
+}
+
+let ticks = 0;
+function clockTicks(): number {
+  if (!ticks) {
+    try {
+      ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+    } catch {
+      ticks = 100;
+    }
+  }
+  return ticks;
+}
+
+function procStat(pid: number): { ppid: number; cpu: number; children: number } | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; see proc(5).
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(f[1]), cpu: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A probe of the local PostgreSQL server's total CPU seconds: the postmaster's own, its live
+ * children's, and its reaped children's (backends that already exited). Null when the server is
+ * not on this machine.
+ */
+export async function postgresCpuProbe(client: pg.ClientBase): Promise<(() => number) | null> {
+  try {
+    const dir = (await client.query<{ data_directory: string }>('SHOW data_directory')).rows[0].data_directory;
+    const pidFile = join(dir, 'postmaster.pid');
+    if (!existsSync(pidFile)) return null;
+    const postmaster = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    if (!procStat(postmaster)) return null;
+    return () => {
+      const pm = procStat(postmaster);
+      if (!pm) return NaN;
+      let total = pm.cpu + pm.children;
+      for (const e of readdirSync('/proc')) {
+        const pid = Number(e);
+        if (!pid || pid === postmaster) continue;
+        const st = procStat(pid);
+        if (st && st.ppid === postmaster) total += st.cpu;
+      }
+      return total / clockTicks();
+    };
+  } catch {
+    return null;
+  }
+}
+
+export const median = (xs: number[]): number => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};

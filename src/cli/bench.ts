@@ -1,0 +1,118 @@
+/** `logpipe bench` and `logpipe cost`: the side-by-side benchmark and what it means in dollars. */
+import { existsSync, readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { Bench } from '../bench/bench.js';
+import { costOf, costTable, loadPrices, type MeasuredProfile } from '../bench/cost.js';
+import { markdownReport, type BenchReport, type ContenderSummary } from '../bench/report.js';
+import { ConfigError } from '../config/load.js';
+import { packagePath } from '../paths.js';
+import { action, addConfigFlags, configFrom, intArg, type GlobalFlags } from './common.js';
+import { requireRedis } from './services.js';
+
+interface BenchFlags extends GlobalFlags {
+  data: string;
+  files: number;
+  lines: number;
+  seed: number;
+  naiveLines: number;
+  repeat: number;
+  processors: number;
+  queryRuns: number;
+  out: string;
+  dbPrefix: string;
+  skip: string[];
+}
+
+interface CostFlags {
+  linesPerDay: string;
+  retentionDays: number;
+  from: string;
+  prices: string;
+}
+
+const DEFAULT_PRICES = packagePath('config', 'prices.json');
+
+/** A count like 10M, 1B, 250k or 1e9. */
+function countArg(v: string): number {
+  const m = /^(\d+(?:\.\d+)?(?:e\d+)?)([kmb])?$/i.exec(v.trim());
+  if (!m) throw new ConfigError(`--lines-per-day must be a number like 10M, 1B or 250000, got "${v}"`);
+  const mult = { k: 1e3, m: 1e6, b: 1e9 }[(m[2] ?? '').toLowerCase() as 'k' | 'm' | 'b'] ?? 1;
+  const n = Number(m[1]) * mult;
+  if (!(n > 0)) throw new ConfigError(`--lines-per-day must be positive, got "${v}"`);
+  return n;
+}
+
+/** What the cost model needs from one summarized contender of a bench report. */
+export function profileOf(c: ContenderSummary, label: string): MeasuredProfile {
+  if (c.queueMessages === null || c.queueBytes === null || c.bytesPerRow === null) throw new Error(`${c.label}: no queue or storage figures in the report`);
+  const cpu = c.processes.reduce((a, p) => a + p.cpuSecondsPerMillionLines, 0) + (c.postgresCpuSecondsPerMillionLines ?? 0);
+  return {
+    name: label,
+    messagesPerLine: c.queueMessages / c.lines,
+    bytesPerMessage: c.queueBytes / c.queueMessages,
+    cpuSecondsPerMillionLines: cpu,
+    rowsPerLine: c.rows / c.lines,
+    bytesPerRow: c.bytesPerRow,
+  };
+}
+
+export function registerBench(program: Command): void {
+  addConfigFlags(
+    program
+      .command('bench')
+      .description('naive vs logpipe (Redis, separate processes) vs logpipe run vs the COPY floor, side by side; writes JSON, Markdown and SVG')
+      .option('--data <dir>', 'data set directory (generated if missing)', './data/bench-250k')
+      .option('--files <n>', 'files in the data set', intArg('files', 1, 10_000), 5)
+      .option('--lines <n>', 'lines per file', intArg('lines', 1), 50_000)
+      .option('--seed <n>', 'generator seed', intArg('seed', 0), 42)
+      .option('--naive-lines <n>', 'lines given to the naive pipeline (it needs ~25 s per 50,000)', intArg('naive-lines', 1), 50_000)
+      .option('--repeat <n>', 'run every contender this many times; the report gives medians', intArg('repeat', 1, 50), 1)
+      .option('--processors <n>', 'processor processes for logpipe over Redis', intArg('processors', 1, 64), 1)
+      .option('--query-runs <n>', 'timed runs per analyst query (after one warm-up)', intArg('query-runs', 1, 1000), 5)
+      .option('--out <dir>', 'where the report goes', './bench-results')
+      .option('--db-prefix <name>', 'databases the bench creates and drops: <name> and <name>_naive', 'logpipe_bench')
+      .option('--skip <what...>', 'leave out: naive, run, queries', []),
+  ).action(
+    action(async (flags: BenchFlags) => {
+      const config = configFrom(flags);
+      const redisUrl = requireRedis(config, 'the benchmark');
+      if (!config.databaseUrl) throw new ConfigError('the benchmark needs a PostgreSQL server: set DATABASE_URL (or PG_*, or --database-url)');
+      if (!/^[a-z_][a-z0-9_]*$/.test(flags.dbPrefix)) throw new ConfigError(`--db-prefix must be a lowercase SQL identifier, got "${flags.dbPrefix}"`);
+      const skip = new Set(flags.skip);
+      for (const s of skip) if (!['naive', 'run', 'queries'].includes(s)) throw new ConfigError(`--skip takes naive, run or queries, got "${s}"`);
+      const bench = new Bench({
+        databaseUrl: config.databaseUrl, redisUrl, dataDir: flags.data, files: flags.files, linesPerFile: flags.lines, seed: flags.seed,
+        naiveLines: flags.naiveLines, repeat: flags.repeat, processors: flags.processors, queryRuns: flags.queryRuns, outDir: flags.out,
+        dbPrefix: flags.dbPrefix, keyPrefix: `${flags.dbPrefix}-keys`, skip,
+        command: `logpipe ${process.argv.slice(2).join(' ')}`,
+      });
+      const report = await bench.run();
+      const files = bench.write(report);
+      process.stdout.write('\n' + markdownReport(report) + '\n');
+      process.stdout.write(`written: ${files.json}, ${files.markdown}, ${files.svg} (process logs: ${files.logs})\n`);
+    }),
+  );
+
+  program
+    .command('cost')
+    .description('naive vs logpipe per day at a given volume: queue requests, compute, storage (figures from the last bench)')
+    .option('--lines-per-day <n>', 'daily volume, e.g. 10M or 1B', '10M')
+    .option('--retention-days <n>', 'days of records kept in PostgreSQL', intArg('retention-days', 1, 36_500), 30)
+    .option('--from <file>', 'bench JSON to take the measured figures from', './bench-results/latest.json')
+    .option('--prices <file>', 'prices JSON (with source and date)', DEFAULT_PRICES)
+    .action(
+      action(async (flags: CostFlags) => {
+        const linesPerDay = countArg(flags.linesPerDay);
+        if (!existsSync(flags.from)) throw new ConfigError(`${flags.from} not found: run \`logpipe bench\` first (or pass --from)`);
+        const report = JSON.parse(readFileSync(flags.from, 'utf8')) as BenchReport;
+        const naive = report.summary.find((c) => c.id === 'naive');
+        const logpipe = report.summary.find((c) => c.id === 'logpipe-redis');
+        if (!naive || !logpipe) throw new ConfigError(`${flags.from} lacks the naive or the logpipe (Redis) results`);
+        const prices = loadPrices(flags.prices);
+        const opts = { linesPerDay, retentionDays: flags.retentionDays };
+        const lines = [profileOf(naive, 'naive'), profileOf(logpipe, 'logpipe')].map((p) => costOf(p, prices, opts));
+        process.stdout.write(costTable(lines, prices, opts) + '\n');
+        process.stdout.write(`Measured figures from ${flags.from} (${report.startedAt}); queue messages are priced as SQS messages of the measured size.\n`);
+      }),
+    );
+}

@@ -1,0 +1,76 @@
+/** The benchmark's report: medians and ratios, and the files written from them. */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { markdownReport, steadyRate, summarize, svgChart, writeReport, type BenchReport, type ContenderRun, type ContenderId } from '../src/bench/report.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'logpipe-report-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(id: ContenderId, rows: number, wallSeconds: number, cpu: number): ContenderRun {
+  return {
+    id, label: `(${id})`, lines: rows, rows, wallSeconds,
+    processes: id.startsWith('copy') ? [] : [{ role: 'processor', cpuSeconds: cpu, maxRssBytes: 100 * 2 ** 20 }],
+    postgresCpuSeconds: 1, queue: id.startsWith('copy') ? null : { messages: 10, bytes: 1000 },
+    bytesPerRow: 200, timeline: [[wallSeconds / 2, rows / 2], [wallSeconds, rows]],
+  };
+}
+
+// Three repeats; the medians are the middle values, whatever the order.
+const repeats: ContenderRun[][] = [
+  [run('naive', 1000, 1.0, 2), run('logpipe-redis', 100_000, 2.0, 1.0), run('copy-floor', 100_000, 0.5, 0)],
+  [run('naive', 1000, 0.5, 1), run('logpipe-redis', 100_000, 1.0, 0.5), run('copy-floor', 100_000, 1.0, 0)],
+  [run('naive', 1000, 2.0, 3), run('logpipe-redis', 100_000, 4.0, 2.0), run('copy-floor', 100_000, 2.0, 0)],
+];
+
+test('summary: medians over repeats, ratios to the naive rate and to the COPY floor', () => {
+  const s = summarize(repeats);
+  const naive = s.find((c) => c.id === 'naive')!;
+  const logpipe = s.find((c) => c.id === 'logpipe-redis')!;
+  const floor = s.find((c) => c.id === 'copy-floor')!;
+  assert.equal(naive.rowsPerSecond, 1000); // rates 1000, 2000, 500 → median 1000
+  assert.equal(logpipe.rowsPerSecond, 50_000);
+  assert.equal(floor.rowsPerSecond, 100_000);
+  assert.equal(logpipe.ratioToNaive, 50);
+  assert.equal(logpipe.ratioToFloor, 0.5);
+  assert.equal(logpipe.wallSeconds, 2.0);
+  assert.equal(logpipe.processes[0].cpuSecondsPerMillionLines, 10); // median 1.0 s over 0.1 M lines
+  assert.equal(naive.processes[0].cpuSecondsPerMillionLines, 2000);
+  assert.equal(floor.queueMessages, null);
+});
+
+test('steady rate: between 10% and 90% of the rows, leaving out start-up', () => {
+  const r: ContenderRun = {
+    ...run('logpipe-redis', 100, 3, 1),
+    // 1 s of start-up with no rows, then 10 rows every 0.2 s.
+    timeline: [[0.5, 0], [1.0, 0], [1.2, 10], [1.4, 20], [1.6, 30], [1.8, 40], [2.0, 50], [2.2, 60], [2.4, 70], [2.6, 80], [2.8, 90], [3.0, 100]],
+  };
+  assert.ok(Math.abs(steadyRate(r) - 50) < 1e-9, String(steadyRate(r))); // (90 - 10) rows / (2.8 - 1.2) s
+  assert.equal(steadyRate(run('copy-floor', 100, 2, 0)), 50); // floors: the whole-run rate
+});
+
+test('report files: JSON (also as latest.json), Markdown table, SVG chart with one line per contender', () => {
+  const report: BenchReport = {
+    startedAt: '2026-11-26T10:00:00.000Z', command: 'logpipe bench --repeat 3',
+    machine: { cpus: 2, cpuModel: 'test cpu', memoryGiB: 24, node: '20', postgres: 'PostgreSQL 15', redis: '7' },
+    dataset: { dir: 'data', files: 1, lines: 100_000, records: 100_000, naiveLines: 1000, naiveNote: 'subset' },
+    repeats, summary: summarize(repeats),
+    queries: [{ id: 'q1', title: 'one IP', naiveMs: 50, naiveAccess: 'seq scan', logpipeMs: 0.5, logpipeAccess: 'index', logpipeRows: 3 }],
+    notes: ['a note'],
+  };
+  const files = writeReport(dir, report);
+  for (const f of Object.values(files)) assert.ok(existsSync(f), f);
+  assert.deepEqual(JSON.parse(readFileSync(files.latest, 'utf8')), report);
+  const md = readFileSync(files.markdown, 'utf8');
+  assert.equal(md, markdownReport(report));
+  assert.match(md, /\| \(logpipe-redis\) \| 100,000 \| 100,000 \| 2\.00 \| 50,000 \| 50\.0 \| 0\.50 \| 50,000 \(0\.50\) \| processor 10, postgres 10 \| processor 100 MiB \| 10 \| 1,000 \| 200 \|/);
+  assert.match(md, /\| Q1 one IP \| 50\.00 \(seq scan\) \| 0\.50 \(index\) \| 3 \|/);
+  assert.match(md, /- a note/);
+  const svg = readFileSync(files.svg, 'utf8');
+  assert.equal(svg, svgChart(repeats[2]));
+  assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  assert.equal((svg.match(/<polyline /g) ?? []).length, 3);
+  assert.ok(svg.trimEnd().endsWith('</svg>'));
+});
