@@ -1,24 +1,32 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { registerGenerate } from './generate.js';
-import { registerInitDb } from './init-db.js';
-import { registerPipeline } from './pipeline.js';
-import { registerQueries } from './queries.js';
-import { registerNaive } from './naive.js';
-import { registerStatus } from './status.js';
 import { installUsageReport } from './usage.js';
+
+type Register = (program: Command) => void;
+
+// Each command's module is evaluated only when that command runs (all of them for help), so
+// the pipeline roles do not pay for the benchmark's and generator's code at start.
+const MODULES: Record<string, () => Promise<Register>> = {
+  generate: async () => (await import('./generate.js')).registerGenerate,
+  'init-db': async () => (await import('./init-db.js')).registerInitDb,
+  pipeline: async () => (await import('./pipeline.js')).registerPipeline,
+  status: async () => (await import('./status.js')).registerStatus,
+  queries: async () => (await import('./queries.js')).registerQueries,
+  naive: async () => (await import('./naive.js')).registerNaive,
+  bench: async () => (await import('./bench.js')).registerBench,
+};
+const MODULE_OF: Record<string, string> = {
+  generate: 'generate', 'init-db': 'init-db', schema: 'init-db', reader: 'pipeline', processor: 'pipeline', run: 'pipeline',
+  status: 'status', queries: 'queries', naive: 'naive', bench: 'bench', cost: 'bench',
+};
 
 const program = new Command()
   .name('logpipe')
   .description('security logs → typed, partitioned PostgreSQL tables, exactly once')
   .showHelpAfterError();
 
-registerGenerate(program);
-registerInitDb(program);
-registerPipeline(program);
-registerStatus(program);
-registerQueries(program);
-registerNaive(program);
+const only = MODULE_OF[process.argv[2] ?? ''];
+for (const name of only ? [only] : Object.keys(MODULES)) (await MODULES[name]())(program);
 
 installUsageReport();
 
