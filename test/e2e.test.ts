@@ -6,12 +6,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, afterEach, before, test } from 'node:test';
 import { Redis } from 'ioredis';
-import type pg from 'pg';
 import { generate, type GenerateReport } from '../src/generator/generate.js';
 import { LOG_TYPES } from '../src/logtypes/registry.js';
-import { createPool } from '../src/store/db.js';
-import { dropRedisPrefix, REDIS_URL, tempDatabase, uniqueName, type TempDatabase } from './helpers/services.js';
-import { assertExactlyOnce, killStragglers, runCli, sleep, startCli } from './helpers/pipeline.js';
+import { dropRedisPrefix, REDIS_URL } from './helpers/services.js';
+import { assertExactlyOnce, killStragglers, pipelineFixture, runCli, sleep, startCli, type PipelineFixture } from './helpers/pipeline.js';
 
 let dir: string;
 let report: GenerateReport;
@@ -32,20 +30,10 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function fresh(): Promise<{ db: TempDatabase; pool: pg.Pool; env: Record<string, string>; prefix: string }> {
-  const db = await tempDatabase();
-  const pool = createPool(db.url, 2);
-  const prefix = uniqueName('lp');
-  cleanups.push(async () => {
-    await pool.end();
-    await db.drop();
-    await dropRedisPrefix(prefix);
-  });
-  const env = {
-    DATABASE_URL: db.url, REDIS_URL, LOGPIPE_QUEUE_PREFIX: prefix, LOG_DIR: dir,
-    LOGPIPE_CHUNK_MAX_LINES: '1000', LOGPIPE_CLAIM_IDLE_MS: '500',
-  };
-  return { db, pool, env, prefix };
+async function fresh(): Promise<PipelineFixture> {
+  const f = await pipelineFixture(dir, { LOGPIPE_CHUNK_MAX_LINES: '1000' });
+  cleanups.push(f.cleanup);
+  return f;
 }
 
 test('reader and processor over Redis: every line is a row or quarantined with its reason, exactly once', async () => {

@@ -9,12 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { Redis } from 'ioredis';
-import type pg from 'pg';
 import { generate, type GenerateReport } from '../src/generator/generate.js';
 import { Rng } from '../src/generator/rng.js';
-import { createPool } from '../src/store/db.js';
-import { dropRedisPrefix, REDIS_URL, tempDatabase, uniqueName } from './helpers/services.js';
-import { assertExactlyOnce, committedLines, killStragglers, sleep, startCli, until, type Proc } from './helpers/pipeline.js';
+import { REDIS_URL } from './helpers/services.js';
+import { assertExactlyOnce, committedLines, killStragglers, pipelineFixture, sleep, startCli, until, type PipelineFixture, type Proc } from './helpers/pipeline.js';
 
 const SEED = Number(process.env.LOGPIPE_FAULT_SEED ?? Date.now() % 100_000);
 const rng = new Rng(SEED);
@@ -34,20 +32,10 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function setup(extra: Record<string, string> = {}): Promise<{ pool: pg.Pool; env: Record<string, string> }> {
-  const db = await tempDatabase();
-  const pool = createPool(db.url, 2);
-  const prefix = uniqueName('lpf');
-  cleanups.push(async () => {
-    await pool.end();
-    await db.drop();
-    await dropRedisPrefix(prefix);
-  });
-  const env = {
-    DATABASE_URL: db.url, REDIS_URL, LOGPIPE_QUEUE_PREFIX: prefix, LOG_DIR: dir,
-    LOGPIPE_CHUNK_MAX_LINES: '500', LOGPIPE_BATCH_CHUNKS: '2', LOGPIPE_CLAIM_IDLE_MS: '500', ...extra,
-  };
-  return { pool, env };
+async function setup(extra: Record<string, string> = {}): Promise<PipelineFixture> {
+  const f = await pipelineFixture(dir, { LOGPIPE_CHUNK_MAX_LINES: '500', LOGPIPE_BATCH_CHUNKS: '2', ...extra });
+  cleanups.push(f.cleanup);
+  return f;
 }
 
 async function kill(p: Proc): Promise<void> {

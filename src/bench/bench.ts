@@ -18,7 +18,7 @@ import { fileName, generate } from '../generator/generate.js';
 import { LOG_TYPES } from '../logtypes/registry.js';
 import { naiveParse } from '../naive/parse.js';
 import { createNaiveTable } from '../naive/schema.js';
-import { queueKeys } from '../queue/keys.js';
+import { deletePrefixedKeys, queueKeys } from '../queue/keys.js';
 import { sleep } from '../queue/types.js';
 import { createPool, withClient } from '../store/db.js';
 import { PartitionManager } from '../store/partitions.js';
@@ -73,15 +73,6 @@ async function resetDatabase(adminUrl: string, name: string): Promise<void> {
   } finally {
     await admin.end();
   }
-}
-
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
 }
 
 function countLines(path: string): number {
@@ -337,7 +328,7 @@ export class Bench {
   /** (b) logpipe: reader and processors as separate processes over Redis Streams. */
   async logpipeRedis(repeat: number): Promise<ContenderRun> {
     await resetDatabase(this.o.databaseUrl, this.logpipeDb);
-    await deleteKeys(this.redis, this.o.keyPrefix);
+    await deletePrefixedKeys(this.redis, this.o.keyPrefix);
     const url = dbUrl(this.o.databaseUrl, this.logpipeDb);
     const pool = createPool(url, 2);
     try {
@@ -582,7 +573,7 @@ export class Bench {
 
   private async cleanup(): Promise<void> {
     await this.redis.del(`${this.o.keyPrefix}:log_queue`).catch(() => {});
-    await deleteKeys(this.redis, this.o.keyPrefix).catch(() => {});
+    await deletePrefixedKeys(this.redis, this.o.keyPrefix).catch(() => {});
     this.redis.disconnect();
     rmSync(join(this.work, 'floor'), { recursive: true, force: true });
   }

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type pg from 'pg';
 import { CLI_BUNDLE } from '../../src/paths.js';
+import { createPool } from '../../src/store/db.js';
+import { dropRedisPrefix, REDIS_URL, tempDatabase, uniqueName, type TempDatabase } from './services.js';
 import type { GenerateReport } from '../../src/generator/generate.js';
 import { LOG_TYPES } from '../../src/logtypes/registry.js';
 import { fileStatuses } from '../../src/store/status.js';
@@ -52,6 +54,31 @@ export async function runCli(args: string[], env: Record<string, string>, timeou
   const code = await p.exited;
   clearTimeout(timer);
   return { code, output: p.output() };
+}
+
+export interface PipelineFixture {
+  db: TempDatabase;
+  pool: pg.Pool;
+  prefix: string;
+  /** Environment for logpipe child processes: this fixture's database, Redis prefix and LOG_DIR. */
+  env: Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+/** A database and a Redis prefix of their own for one test, and the environment pointing at them. */
+export async function pipelineFixture(logDir: string, settings: Record<string, string> = {}): Promise<PipelineFixture> {
+  const db = await tempDatabase();
+  const pool = createPool(db.url, 2);
+  const prefix = uniqueName('lp');
+  return {
+    db, pool, prefix,
+    env: { DATABASE_URL: db.url, REDIS_URL, LOGPIPE_QUEUE_PREFIX: prefix, LOG_DIR: logDir, LOGPIPE_CLAIM_IDLE_MS: '500', ...settings },
+    async cleanup() {
+      await pool.end();
+      await db.drop();
+      await dropRedisPrefix(prefix);
+    },
+  };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { deletePrefixedKeys } from '../../src/queue/keys.js';
 
 export const ADMIN_URL = process.env.LOGPIPE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.LOGPIPE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
@@ -43,12 +44,7 @@ export async function tempDatabase(): Promise<TempDatabase> {
 export async function dropRedisPrefix(prefix: string): Promise<void> {
   const redis = new Redis(REDIS_URL);
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deletePrefixedKeys(redis, prefix);
   } finally {
     redis.disconnect();
   }
