@@ -44,6 +44,8 @@ export interface BenchOptions {
   /** Database name prefix: <prefix> for logpipe, <prefix>_naive for the naive table. */
   dbPrefix: string;
   keyPrefix: string;
+  /** Config file handed to every logpipe role (chunk, batch and concurrency settings to compare). */
+  configFile?: string;
   command: string;
   skip: Set<string>;
 }
@@ -226,8 +228,10 @@ export class Bench {
     this.totalLines = this.files.reduce((a, f) => a + countLines(f), 0);
   }
 
+  /** The roles' environment: the bench's data, keys and databases; other settings from --config. */
   private env(extra: Record<string, string> = {}): Record<string, string> {
-    return { LOG_DIR: resolve(this.o.dataDir), LOGPIPE_QUEUE_PREFIX: this.o.keyPrefix, ...extra };
+    const config: Record<string, string> = this.o.configFile ? { LOGPIPE_CONFIG: resolve(this.o.configFile) } : {};
+    return { ...config, LOG_DIR: resolve(this.o.dataDir), LOGPIPE_QUEUE_PREFIX: this.o.keyPrefix, ...extra };
   }
 
   private roleDir(repeat: number, id: string): string {

@@ -83,7 +83,7 @@ export function registerBench(program: Command): void {
       const bench = new Bench({
         databaseUrl: config.databaseUrl, redisUrl, dataDir: flags.data, files: flags.files, linesPerFile: flags.lines, seed: flags.seed,
         naiveLines: flags.naiveLines, repeat: flags.repeat, processors: flags.processors, queryRuns: flags.queryRuns, outDir: flags.out,
-        dbPrefix: flags.dbPrefix, keyPrefix: `${flags.dbPrefix}-keys`, skip,
+        dbPrefix: flags.dbPrefix, keyPrefix: `${flags.dbPrefix}-keys`, skip, configFile: flags.config,
         command: `logpipe ${process.argv.slice(2).join(' ')}`,
       });
       const report = await bench.run();
