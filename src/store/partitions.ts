@@ -46,28 +46,29 @@ export class PartitionManager {
         this.known.add(r.relname);
         missing.delete(r.relname);
       }
+      if (missing.size === 0) return;
       // Created apart, then attached: ATTACH PARTITION takes only a SHARE UPDATE EXCLUSIVE lock
-      // on the parent, which does not wait for (or block) other processors' COPYs into it, where
-      // CREATE TABLE … PARTITION OF would queue behind them and stall every writer.
-      for (const [name, [type, day]] of missing) {
-        await client.query('BEGIN');
-        try {
-          await client.query(`SELECT pg_advisory_xact_lock(hashtext('logpipe:partitions'))`);
+      // on the parent, which neither waits for nor blocks other processors' COPYs into it (where
+      // CREATE TABLE … PARTITION OF queued behind them, stalled every writer and could deadlock).
+      // The advisory lock serialises creators; one transaction for all, so one WAL flush.
+      await client.query('BEGIN');
+      try {
+        await client.query(`SELECT pg_advisory_xact_lock(hashtext('logpipe:partitions'))`);
+        for (const [name, [type, day]] of missing) {
           const there = await client.query(`SELECT to_regclass($1) IS NOT NULL AS there`, [`${PARTITION_SCHEMA}.${name}`]);
-          if (!there.rows[0].there) {
-            await client.query(`CREATE TABLE ${PARTITION_SCHEMA}.${name} (LIKE public.${type.table} INCLUDING DEFAULTS)`);
-            await client.query(
-              `ALTER TABLE public.${type.table} ATTACH PARTITION ${PARTITION_SCHEMA}.${name}
-                 FOR VALUES FROM ('${dayName(day)}T00:00:00Z') TO ('${dayName(day + 1)}T00:00:00Z')`,
-            );
-          }
-          await client.query('COMMIT');
-        } catch (err) {
-          await client.query('ROLLBACK').catch(() => {});
-          throw err;
+          if (there.rows[0].there) continue;
+          await client.query(`CREATE TABLE ${PARTITION_SCHEMA}.${name} (LIKE public.${type.table} INCLUDING DEFAULTS)`);
+          await client.query(
+            `ALTER TABLE public.${type.table} ATTACH PARTITION ${PARTITION_SCHEMA}.${name}
+               FOR VALUES FROM ('${dayName(day)}T00:00:00Z') TO ('${dayName(day + 1)}T00:00:00Z')`,
+          );
         }
-        this.known.add(name);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
       }
+      for (const name of missing.keys()) this.known.add(name);
     } finally {
       client.release();
     }
