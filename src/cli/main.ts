@@ -29,5 +29,10 @@ const only = MODULE_OF[process.argv[2] ?? ''];
 for (const name of only ? [only] : Object.keys(MODULES)) (await MODULES[name]())(program);
 
 installUsageReport();
+// Output piped into `head` and closed early is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 await program.parseAsync(process.argv);
