@@ -4,7 +4,7 @@
  * data and server, each from a reset state, with a live progress display. Every contender runs in
  * databases and Redis keys of its own, so the benchmark never touches anyone else's data.
  */
-import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -23,8 +23,9 @@ import { sleep } from '../queue/types.js';
 import { createPool, withClient } from '../store/db.js';
 import { PartitionManager } from '../store/partitions.js';
 import { ANALYST_QUERIES } from '../store/queries.js';
+import { copySqlFor } from '../store/copy.js';
 import { initDb, tableColumns } from '../store/schema.js';
-import { median, postgresCpuProbe, readUsage, spawnRole, type Role } from './measure.js';
+import { cpuSince, median, postgresCpuProbe, processUsage, readUsage, spawnRole, type Role } from './measure.js';
 import { summarize, writeReport, type BenchReport, type ContenderRun, type QueryLatency } from './report.js';
 
 export interface BenchOptions {
@@ -212,7 +213,8 @@ export class Bench {
   private readonly totalLines: number;
   private readonly naiveDb: string;
   private readonly logpipeDb: string;
-  private floorDump: { dir: string; days: number[] } | null = null;
+  /** (b)'s parsed rows as COPY files, their days and count: what the floors load. */
+  private floorDump: { dir: string; days: number[]; rows: number } | null = null;
   private readonly notes: string[] = [];
   queries: QueryLatency[] = [];
   private naiveQueryMs = new Map<string, { ms: number; access: string }>();
@@ -243,25 +245,33 @@ export class Bench {
     return d;
   }
 
+  private subset: { lines: number; expected: number } | null = null;
+
+  /** The naive run's input: the first naiveLines non-empty lines, and how many its parsers accept. */
+  private async naiveSubset(): Promise<{ lines: number; expected: number }> {
+    if (this.subset) return this.subset;
+    let lines = 0;
+    let expected = 0;
+    for (const f of this.files) {
+      for await (const raw of createInterface({ input: createReadStream(f), crlfDelay: Infinity })) {
+        const line = raw.trim();
+        if (!line) continue;
+        if (lines === this.o.naiveLines) break;
+        lines++;
+        if (naiveParse(line)) expected++;
+      }
+      if (lines === this.o.naiveLines) break;
+    }
+    return (this.subset = { lines, expected });
+  }
+
   /** (a) The seed's pipeline on the first `naiveLines` lines. */
   async naive(repeat: number): Promise<ContenderRun> {
     const list = `${this.o.keyPrefix}:log_queue`;
     await resetDatabase(this.o.databaseUrl, this.naiveDb);
     await this.redis.del(list);
     const url = dbUrl(this.o.databaseUrl, this.naiveDb);
-    // Its subset: whole files in order, the first naiveLines non-empty lines.
-    let expected = 0;
-    let taken = 0;
-    for (const f of this.files) {
-      for await (const raw of createInterface({ input: createReadStream(f), crlfDelay: Infinity })) {
-        const line = raw.trim();
-        if (!line) continue;
-        if (taken++ >= this.o.naiveLines) break;
-        if (naiveParse(line)) expected++;
-      }
-      if (taken >= this.o.naiveLines) break;
-    }
-    const lines = Math.min(taken, this.o.naiveLines);
+    const { lines, expected } = await this.naiveSubset();
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
@@ -272,7 +282,7 @@ export class Bench {
       const processor = spawnRole('naive-processor', ['naive', 'processor', '--list', list], env, dir);
       // Like a service, the processor is up and waiting (in BRPOP) before the clock starts.
       await untilReady('naive processor', processor, async () => String(await this.redis.client('LIST')).includes('cmd=brpop'));
-      const cpu0 = pgCpu?.() ?? NaN;
+      const pgCpuUsed = cpuSince(pgCpu);
       const reader = spawnRole('naive-reader', ['naive', 'reader', '--once', '--list', list, '--max-lines', String(this.o.naiveLines)], env, dir);
       const crashed = exitedBadly([processor, reader]);
       const w = await watch(
@@ -287,15 +297,15 @@ export class Bench {
         crashed,
         NAIVE_POLL_MS,
       );
-      const cpu1 = pgCpu?.() ?? NaN;
+      const postgresCpuSeconds = pgCpuUsed();
       await stopRoles([processor, reader]);
       const ur = readUsage(reader);
       const up = readUsage(processor);
       const bytes = await onDiskBytes(client, ['public']);
       const run: ContenderRun = {
         id: 'naive', label: '(a) naive (seed pipeline)', lines, rows: w.last.rows, wallSeconds: w.wallSeconds,
-        processes: [ur, up].map((u) => ({ role: u.role, cpuSeconds: u.cpuUserSeconds + u.cpuSystemSeconds, maxRssBytes: u.maxRssBytes })),
-        postgresCpuSeconds: Number.isFinite(cpu1 - cpu0) ? cpu1 - cpu0 : null,
+        processes: [ur, up].map((u) => processUsage(u)),
+        postgresCpuSeconds,
         queue: { messages: ur.counters.messages, bytes: ur.counters.queueBytes },
         bytesPerRow: bytes / w.last.rows,
         timeline: w.timeline,
@@ -349,7 +359,7 @@ export class Bench {
       const stream = queueKeys(this.o.keyPrefix).stream;
       // The processors are services: up and waiting in XREADGROUP before the clock starts.
       await untilReady('processors', processors[0], async () => String(await this.redis.client('LIST')).split('cmd=xreadgroup').length - 1 >= this.o.processors);
-      const cpu0 = cpuProbe?.() ?? NaN;
+      const pgCpuUsed = cpuSince(cpuProbe);
       const reader = spawnRole('reader', ['reader'], env, dir);
       const w = await watch(
         `(b) logpipe, Redis, ${this.o.processors} proc.`,
@@ -358,7 +368,7 @@ export class Bench {
         (s) => s.lines >= this.totalLines,
         exitedBadly([...processors, reader]),
       );
-      const cpu1 = cpuProbe?.() ?? NaN;
+      const postgresCpuSeconds = pgCpuUsed();
       await stopRoles([reader, ...processors]);
       const usages = [reader, ...processors].map(readUsage);
       const bytes = await withClient(pool, async (c) => {
@@ -366,14 +376,14 @@ export class Bench {
         return onDiskBytes(c, LOGPIPE_SCHEMAS);
       });
       if (repeat === 1) {
-        await this.dumpParsedRows(pool);
+        await this.dumpParsedRows(pool, w.last.rows);
         await this.logpipeQueries(pool);
       }
       return {
         id: 'logpipe-redis', label: `(b) logpipe reader + ${this.o.processors} processor${this.o.processors > 1 ? 's' : ''} (Redis)`,
         lines: this.totalLines, rows: w.last.rows, wallSeconds: w.wallSeconds,
-        processes: usages.map((u, i) => ({ role: i === 0 ? 'reader' : this.o.processors > 1 ? `processor ${i}` : 'processor', cpuSeconds: u.cpuUserSeconds + u.cpuSystemSeconds, maxRssBytes: u.maxRssBytes })),
-        postgresCpuSeconds: Number.isFinite(cpu1 - cpu0) ? cpu1 - cpu0 : null,
+        processes: usages.map((u, i) => processUsage(u, i === 0 ? 'reader' : this.o.processors > 1 ? `processor ${i}` : 'processor')),
+        postgresCpuSeconds,
         queue: { messages: usages[0].counters.messages, bytes: usages[0].counters.queueBytes },
         bytesPerRow: bytes / w.last.rows,
         timeline: w.timeline,
@@ -399,7 +409,7 @@ export class Bench {
   }
 
   /** Saves (b)'s parsed rows as COPY text files: the floor loads exactly these. */
-  private async dumpParsedRows(pool: pg.Pool): Promise<void> {
+  private async dumpParsedRows(pool: pg.Pool, rows: number): Promise<void> {
     const dir = join(this.work, 'floor');
     mkdirSync(dir, { recursive: true });
     await withClient(pool, async (c) => {
@@ -408,7 +418,7 @@ export class Bench {
         await pipeline(c.query(copyTo(`COPY (SELECT ${cols} FROM public.${t.table}) TO STDOUT`)), createWriteStream(join(dir, `${t.table}.copy`)));
       }
       const days = (await c.query(`SELECT DISTINCT floor(extract(epoch FROM ts) / 86400)::int AS d FROM (${LOG_TYPES.map((t) => `SELECT ts FROM public.${t.table}`).join(' UNION ALL ')}) u`)).rows.map((r) => r.d);
-      this.floorDump = { dir, days };
+      this.floorDump = { dir, days, rows };
     });
   }
 
@@ -420,7 +430,7 @@ export class Bench {
     try {
       await withClient(pool, initDb);
       const cpuProbe = await withClient(pool, postgresCpuProbe);
-      const cpu0 = cpuProbe?.() ?? NaN;
+      const pgCpuUsed = cpuSince(cpuProbe);
       const role = spawnRole('run', ['run', '--no-summary'], this.env({ DATABASE_URL: url }), this.roleDir(repeat, 'run'));
       const w = await watch(
         '(c) logpipe run (1 process)',
@@ -429,14 +439,14 @@ export class Bench {
         (s) => s.lines >= this.totalLines,
         exitedBadly([role]),
       );
-      const cpu1 = cpuProbe?.() ?? NaN;
+      const postgresCpuSeconds = pgCpuUsed();
       await stopRoles([role]);
       const u = readUsage(role);
       const bytes = await withClient(pool, (c) => onDiskBytes(c, LOGPIPE_SCHEMAS));
       return {
         id: 'logpipe-run', label: '(c) logpipe run (one process)', lines: this.totalLines, rows: w.last.rows, wallSeconds: w.wallSeconds,
-        processes: [{ role: 'run', cpuSeconds: u.cpuUserSeconds + u.cpuSystemSeconds, maxRssBytes: u.maxRssBytes }],
-        postgresCpuSeconds: Number.isFinite(cpu1 - cpu0) ? cpu1 - cpu0 : null,
+        processes: [processUsage(u)],
+        postgresCpuSeconds,
         queue: { messages: u.counters.messages, bytes: u.counters.queueBytes },
         bytesPerRow: bytes / w.last.rows,
         timeline: w.timeline,
@@ -453,65 +463,61 @@ export class Bench {
    */
   async copyFloor(parallel: boolean): Promise<ContenderRun> {
     if (!this.floorDump) throw new Error('the COPY floor needs the rows of (b); do not skip it');
+    const dump = this.floorDump;
     await resetDatabase(this.o.databaseUrl, this.logpipeDb);
     const url = dbUrl(this.o.databaseUrl, this.logpipeDb);
     const pool = createPool(url, LOG_TYPES.length + 1);
     try {
       await withClient(pool, initDb);
-      await new PartitionManager().ensure(pool, LOG_TYPES.flatMap((t) => this.floorDump!.days.map((d) => [t, d] as [typeof t, number])));
+      await new PartitionManager().ensure(pool, LOG_TYPES.flatMap((t) => dump.days.map((d) => [t, d] as [typeof t, number])));
       const cpuProbe = await withClient(pool, postgresCpuProbe);
       const clients = await Promise.all(LOG_TYPES.map(() => pool.connect()));
-      const cpu0 = cpuProbe?.() ?? NaN;
-      let sent = 0;
-      const counter = () =>
-        new Transform({
-          transform(chunk: Buffer, _enc, cb) {
-            for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) sent++;
-            cb(null, chunk);
-          },
-        });
-      const copyTable = (i: number) =>
-        pipeline(
-          createReadStream(join(this.floorDump!.dir, `${LOG_TYPES[i].table}.copy`)),
-          counter(),
-          clients[i].query(copyFrom(`COPY public.${LOG_TYPES[i].table} (${tableColumns(LOG_TYPES[i]).map((col) => col.name).join(', ')}) FROM STDIN`)),
-        );
-      const started = performance.now();
-      let finishedAt = 0;
-      const load = (parallel
-        ? Promise.all(LOG_TYPES.map((_, i) => copyTable(i)))
-        : LOG_TYPES.reduce<Promise<unknown>>((prev, _, i) => prev.then(() => copyTable(i)), Promise.resolve())
-      ).then(() => (finishedAt = performance.now()));
-      let failure: string | null = null;
-      load.catch((err: Error) => (failure = err.message));
-      const total = this.expectedRows();
-      const label = parallel ? `(d') COPY floor, ${LOG_TYPES.length} streams` : '(d) COPY floor, 1 stream';
-      const w = await watch(label, total, async () => ({ rows: finishedAt ? total : Math.min(sent, total), lines: 0, queue: 0 }), () => finishedAt > 0, () => failure);
-      await load;
-      clients.forEach((c) => c.release());
-      const cpu1 = cpuProbe?.() ?? NaN;
-      const wallSeconds = (finishedAt - started) / 1000; // exact: the load's own end, not the poll's
-      w.timeline[w.timeline.length - 1] = [Number(wallSeconds.toFixed(3)), total];
+      let wallSeconds = 0;
+      let w: Awaited<ReturnType<typeof watch>>;
+      let postgresCpuSeconds: number | null;
+      try {
+        const pgCpuUsed = cpuSince(cpuProbe);
+        let sent = 0;
+        const counter = () =>
+          new Transform({
+            transform(chunk: Buffer, _enc, cb) {
+              for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) sent++;
+              cb(null, chunk);
+            },
+          });
+        const copyTable = (i: number) =>
+          pipeline(createReadStream(join(dump.dir, `${LOG_TYPES[i].table}.copy`)), counter(), clients[i].query(copyFrom(copySqlFor(LOG_TYPES[i]))));
+        const started = performance.now();
+        let finishedAt = 0;
+        const load = (parallel
+          ? Promise.all(LOG_TYPES.map((_, i) => copyTable(i)))
+          : LOG_TYPES.reduce<Promise<unknown>>((prev, _, i) => prev.then(() => copyTable(i)), Promise.resolve())
+        ).then(() => (finishedAt = performance.now()));
+        let failure: string | null = null;
+        load.catch((err: Error) => (failure = err.message));
+        const label = parallel ? `(d') COPY floor, ${LOG_TYPES.length} streams` : '(d) COPY floor, 1 stream';
+        w = await watch(label, dump.rows, async () => ({ rows: finishedAt ? dump.rows : Math.min(sent, dump.rows), lines: 0, queue: 0 }), () => finishedAt > 0, () => failure);
+        await load;
+        postgresCpuSeconds = pgCpuUsed();
+        wallSeconds = (finishedAt - started) / 1000; // exact: the load's own end, not the poll's
+        w.timeline[w.timeline.length - 1] = [Number(wallSeconds.toFixed(3)), dump.rows];
+      } finally {
+        clients.forEach((c) => c.release());
+      }
       const bytes = await withClient(pool, (c) => onDiskBytes(c, LOGPIPE_SCHEMAS));
       return {
         id: parallel ? 'copy-parallel' : 'copy-floor',
         label: parallel ? `(d') COPY floor, ${LOG_TYPES.length} parallel streams` : '(d) COPY floor, one stream (as psql)',
-        lines: this.totalLines, rows: total, wallSeconds,
+        lines: this.totalLines, rows: dump.rows, wallSeconds,
         processes: [],
-        postgresCpuSeconds: Number.isFinite(cpu1 - cpu0) ? cpu1 - cpu0 : null,
+        postgresCpuSeconds,
         queue: null,
-        bytesPerRow: bytes / total,
+        bytesPerRow: bytes / dump.rows,
         timeline: w.timeline,
       };
     } finally {
       await pool.end();
     }
-  }
-
-  private expectedRows(): number {
-    let n = 0;
-    for (const f of readdirSync(this.floorDump!.dir)) n += countLines(join(this.floorDump!.dir, f));
-    return n;
   }
 
   async run(): Promise<BenchReport> {

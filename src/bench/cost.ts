@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { ContenderSummary } from './report.js';
 
 export const PricesSchema = z.object({
   note: z.string().optional(),
@@ -37,6 +38,20 @@ export interface MeasuredProfile {
   rowsPerLine: number;
   /** On-disk bytes per stored row, tables and indexes. */
   bytesPerRow: number;
+}
+
+/** What the cost model needs from one summarized contender of a bench report. */
+export function profileOf(c: ContenderSummary, label: string): MeasuredProfile {
+  if (c.queueMessages === null || c.queueBytes === null || c.bytesPerRow === null) throw new Error(`${c.label}: no queue or storage figures in the report`);
+  const cpu = c.processes.reduce((a, p) => a + p.cpuSecondsPerMillionLines, 0) + (c.postgresCpuSecondsPerMillionLines ?? 0);
+  return {
+    name: label,
+    messagesPerLine: c.queueMessages / c.lines,
+    bytesPerMessage: c.queueBytes / c.queueMessages,
+    cpuSecondsPerMillionLines: cpu,
+    rowsPerLine: c.rows / c.lines,
+    bytesPerRow: c.bytesPerRow,
+  };
 }
 
 export interface CostOptions {

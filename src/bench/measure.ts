@@ -87,6 +87,20 @@ export async function postgresCpuProbe(client: pg.ClientBase): Promise<(() => nu
   }
 }
 
+/** Starts measuring the server's CPU with `probe`; the result gives the seconds since, or null. */
+export function cpuSince(probe: (() => number) | null): () => number | null {
+  const start = probe?.() ?? NaN;
+  return () => {
+    const d = (probe?.() ?? NaN) - start;
+    return Number.isFinite(d) ? d : null;
+  };
+}
+
+/** A process's line of the report from its usage file. */
+export function processUsage(u: UsageReport, role = u.role): { role: string; cpuSeconds: number; maxRssBytes: number } {
+  return { role, cpuSeconds: u.cpuUserSeconds + u.cpuSystemSeconds, maxRssBytes: u.maxRssBytes };
+}
+
 export const median = (xs: number[]): number => {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (s.length === 0) return NaN;

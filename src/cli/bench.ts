@@ -2,8 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Bench } from '../bench/bench.js';
-import { costOf, costTable, loadPrices, type MeasuredProfile } from '../bench/cost.js';
-import { markdownReport, type BenchReport, type ContenderSummary } from '../bench/report.js';
+import { costOf, costTable, loadPrices, profileOf } from '../bench/cost.js';
+import { markdownReport, type BenchReport } from '../bench/report.js';
 import { ConfigError } from '../config/load.js';
 import { packagePath } from '../paths.js';
 import { action, addConfigFlags, configFrom, intArg, type GlobalFlags } from './common.js';
@@ -40,20 +40,6 @@ function countArg(v: string): number {
   const n = Number(m[1]) * mult;
   if (!(n > 0)) throw new ConfigError(`--lines-per-day must be positive, got "${v}"`);
   return n;
-}
-
-/** What the cost model needs from one summarized contender of a bench report. */
-export function profileOf(c: ContenderSummary, label: string): MeasuredProfile {
-  if (c.queueMessages === null || c.queueBytes === null || c.bytesPerRow === null) throw new Error(`${c.label}: no queue or storage figures in the report`);
-  const cpu = c.processes.reduce((a, p) => a + p.cpuSecondsPerMillionLines, 0) + (c.postgresCpuSecondsPerMillionLines ?? 0);
-  return {
-    name: label,
-    messagesPerLine: c.queueMessages / c.lines,
-    bytesPerMessage: c.queueBytes / c.queueMessages,
-    cpuSecondsPerMillionLines: cpu,
-    rowsPerLine: c.rows / c.lines,
-    bytesPerRow: c.bytesPerRow,
-  };
 }
 
 export function registerBench(program: Command): void {

@@ -114,14 +114,9 @@ export function registerPipeline(program: Command): void {
         await reader.run();
         processors.forEach((p) => p.stop());
         await Promise.all(running);
-        reportUsage('run', {
-          rows: processors.reduce((a, p) => a + p.totals.records, 0),
-          messages: reader.published,
-          queueBytes: reader.publishedBytes,
-        });
+        const { records, quarantined } = sumTotals(processors);
+        reportUsage('run', { rows: records, messages: reader.published, queueBytes: reader.publishedBytes });
         const seconds = (performance.now() - started) / 1000;
-        const records = processors.reduce((a, p) => a + p.totals.records, 0);
-        const quarantined = processors.reduce((a, p) => a + p.totals.quarantined, 0);
         const out = process.stdout;
         out.write(`\nlogpipe run: ${records.toLocaleString('en-US')} records, ${quarantined.toLocaleString('en-US')} quarantined ` +
           `in ${seconds.toFixed(1)} s (${Math.round(records / seconds).toLocaleString('en-US')} records/s)` +

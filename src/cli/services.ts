@@ -67,7 +67,7 @@ export async function openServices(
   };
 }
 
-export function defaultConsumerName(): string {
+function defaultConsumerName(): string {
   return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 

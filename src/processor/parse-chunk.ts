@@ -24,7 +24,7 @@ export interface ChunkRows {
   /** COPY text rows per log type (index into LOG_TYPES). */
   rows: CopyBuffer[];
   /** COPY text rows for logpipe.quarantine. */
-  quarantine: string[];
+  quarantine: CopyBuffer;
   records: number;
   quarantined: number;
   blank: number;
@@ -48,7 +48,7 @@ export interface Segment {
 
 function emptyRows(): ChunkRows {
   return {
-    rows: LOG_TYPES.map(() => new CopyBuffer()), quarantine: [], records: 0, quarantined: 0, blank: 0, lineCount: 0,
+    rows: LOG_TYPES.map(() => new CopyBuffer()), quarantine: new CopyBuffer(), records: 0, quarantined: 0, blank: 0, lineCount: 0,
     days: new Set(), hours: new Map(), keys: new Map(), reasons: new Map(),
   };
 }
@@ -109,7 +109,7 @@ class RowBuilder {
     this.out.quarantined++;
     this.out.reasons.set(r.reason, (this.out.reasons.get(r.reason) ?? 0) + 1);
     const type = typeIndex >= 0 ? LOG_TYPES[typeIndex].name : '\\N';
-    this.out.quarantine.push(
+    this.out.quarantine.pushRow(
       `${this.fileId}\t${lineNo}\t${type}\t${r.reason}\t${escapeCopyText(r.detail)}\t${encodeBytea(raw)}\n`,
     );
   }

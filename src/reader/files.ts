@@ -61,14 +61,21 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest();
 
 /**
  * Registers the file (or finds it again) and returns its row; null for an empty file, which has
- * no identity yet. New files get the current chunk bounds, which then stay fixed for them.
+ * no identity yet, and for one that vanished since it was listed (rotated away, deleted). New
+ * files get the current chunk bounds, which then stay fixed for them.
  */
 export async function registerFile(
   pool: pg.Pool,
   path: string,
   bounds: { maxLines: number; maxBytes: number },
 ): Promise<FileRow | null> {
-  const head = await firstBytes(path, FINGERPRINT_BYTES);
+  let head: Buffer;
+  try {
+    head = await firstBytes(path, FINGERPRINT_BYTES);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
   if (head.length === 0) return null;
   const fingerprint = sha256(head);
   // A file first seen shorter than the fingerprint length: is this it, grown?

@@ -4,14 +4,12 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { LogType } from '../logtypes/types.js';
-import { CopyBuffer } from './copy-buffer.js';
+import type { CopyBuffer } from './copy-buffer.js';
 import { BOOK_SCHEMA, tableColumns } from './schema.js';
 
 /** COPYs already-encoded rows; several buffers (one per chunk) go in one COPY. */
-export async function copyRows(client: pg.ClientBase, sql: string, buffers: (CopyBuffer | string[])[]): Promise<void> {
-  const parts = buffers
-    .map((b) => (b instanceof CopyBuffer ? b.bytes() : Buffer.from(b.join(''))))
-    .filter((b) => b.length > 0);
+export async function copyRows(client: pg.ClientBase, sql: string, buffers: CopyBuffer[]): Promise<void> {
+  const parts = buffers.map((b) => b.bytes()).filter((b) => b.length > 0);
   if (parts.length === 0) return;
   await pipeline(Readable.from(parts), client.query(copyFrom(sql)));
 }
