@@ -110,6 +110,23 @@ test('backpressure: the stream never exceeds queue.maxLength and the run complet
   await assertExactlyOnce(pool, report);
 });
 
+test('messages in the stream that are not logpipe chunks are dropped with an error; everything else commits', async () => {
+  const { pool, env } = await fresh();
+  const stream = `${env.LOGPIPE_QUEUE_PREFIX}:chunks`;
+  const redis = new Redis(REDIS_URL);
+  await redis.xadd(stream, '*', 'h', 'not json', 'b', 'x');
+  await redis.xadd(stream, '*', 'h', JSON.stringify({ fileId: 1, start: 0, end: 10, firstLine: 1, lineCount: 1 }), 'b', 'not deflate');
+  const processor = startCli(['processor'], env);
+  const reader = await runCli(['reader'], env);
+  assert.equal(reader.code, 0, reader.output);
+  processor.child.kill('SIGTERM');
+  assert.equal(await processor.exited, 0, processor.output());
+  assert.equal(processor.output().match(/undecodable message dropped/g)?.length, 2, processor.output());
+  assert.equal(await redis.xlen(stream), 0, 'nothing left pending in the stream');
+  redis.disconnect();
+  await assertExactlyOnce(pool, report);
+});
+
 test('a bad configuration stops the process before it starts, naming the setting', async () => {
   const out = await runCli(['processor'], { DATABASE_URL: 'postgres://x@127.0.0.1/none', REDIS_URL, LOGPIPE_BATCH_CHUNKS: 'many' });
   assert.equal(out.code, 2);

@@ -1,6 +1,7 @@
 /** `reader`, `processor` and `run`: the pipeline's roles, alone or together. */
 import type { Command } from 'commander';
 import { createLogger } from '../logger.js';
+import { ParsePool } from '../processor/parse-pool.js';
 import { Processor, type ProcessorTotals } from '../processor/processor.js';
 import { Reader } from '../reader/reader.js';
 import { printAnalystQueries, printCounts } from '../store/report.js';
@@ -71,7 +72,8 @@ export function registerPipeline(program: Command): void {
       const log = createLogger(config.logLevel, 'processor');
       const loops = config.processor.concurrency;
       const s = await openServices(config, log, { poolSize: loops + 1, consumer: flags.consumer, queues: loops });
-      const processors = s.queues.map((q) => new Processor(s.pool, q, config, log));
+      const parser = new ParsePool(config.processor.parseThreads, log);
+      const processors = s.queues.map((q) => new Processor(s.pool, q, parser, config, log));
       const totals = () => sumTotals(processors);
       onSignals(log, () => processors.forEach((p) => p.stop()));
       const stats = setInterval(() => log.info(totals(), 'progress'), 10_000).unref();
@@ -82,6 +84,7 @@ export function registerPipeline(program: Command): void {
         const t = totals();
         reportUsage('processor', { rows: t.records, quarantined: t.quarantined, chunks: t.chunks });
         clearInterval(stats);
+        await parser.close();
         await s.close();
       }
     }),
@@ -102,7 +105,8 @@ export function registerPipeline(program: Command): void {
       const log = createLogger(config.logLevel, 'run');
       const s = await openServices(config, log, { poolSize: (flags.processors ?? 2) + 2 });
       const reader = new Reader(s.pool, s.queue, config, log, { paths });
-      const processors = Array.from({ length: flags.processors ?? 2 }, () => new Processor(s.pool, s.queue, config, log));
+      const parser = new ParsePool(config.processor.parseThreads, log);
+      const processors = Array.from({ length: flags.processors ?? 2 }, () => new Processor(s.pool, s.queue, parser, config, log));
       const stopAll = () => {
         reader.stop();
         processors.forEach((p) => p.stop());
@@ -130,6 +134,7 @@ export function registerPipeline(program: Command): void {
           await printAnalystQueries(s.pool, 3, out);
         }
       } finally {
+        await parser.close();
         await s.close();
       }
     }),

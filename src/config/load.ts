@@ -42,6 +42,7 @@ const ENV_SETTINGS: Record<string, string> = {
   LOGPIPE_MAX_LINE_BYTES: 'chunk.maxLineBytes',
   LOGPIPE_BATCH_CHUNKS: 'processor.batchChunks',
   LOGPIPE_PROCESSOR_CONCURRENCY: 'processor.concurrency',
+  LOGPIPE_PARSE_THREADS: 'processor.parseThreads',
   LOGPIPE_LOG_LEVEL: 'logLevel',
 };
 

@@ -44,13 +44,18 @@ export const ConfigSchema = z
       .prefault({}),
     processor: z
       .object({
-        /** Chunks committed per transaction. */
-        batchChunks: int(1, 1000).default(4),
+        /** Chunks committed per transaction (fewer, larger transactions: less per-commit work). */
+        batchChunks: int(1, 1000).default(8),
         /**
          * Batches in flight per processor process, each with its own database connection and
          * Redis consumer: one parses while another commits.
          */
         concurrency: int(1, 64).default(2),
+        /**
+         * Worker threads per processor process that decode and parse chunks, so that parsing never
+         * holds up the event loop that feeds PostgreSQL and Redis.
+         */
+        parseThreads: int(1, 64).default(1),
       })
       .strict()
       .prefault({}),

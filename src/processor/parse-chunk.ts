@@ -5,7 +5,7 @@
 import { isUtf8 } from 'node:buffer';
 import { LOG_TYPES, parseLine } from '../logtypes/registry.js';
 import { reject, type PgType, type Rejected } from '../logtypes/types.js';
-import type { Chunk } from '../queue/chunk.js';
+import { BadChunk, type Chunk } from '../queue/chunk.js';
 import { CopyBuffer } from '../store/copy-buffer.js';
 import { encodeBytea, encodeValue, escapeCopyText } from '../store/copy-text.js';
 import { dayOf } from '../store/partitions.js';
@@ -55,6 +55,14 @@ function emptyRows(): ChunkRows {
 
 class RowBuilder {
   readonly out = emptyRows();
+  // Lines come in time order, so per type the hour (and day) rarely change from one line to the
+  // next: events are counted in runs and the maps touched only when the hour changes.
+  private readonly hour: number[] = LOG_TYPES.map(() => -1);
+  private readonly run: number[] = LOG_TYPES.map(() => 0);
+  private readonly day: number[] = LOG_TYPES.map(() => -1);
+  /** Per type, per rollup key: the value counts of the current day. */
+  private readonly dayCounts: Map<string, number>[][] = LOG_TYPES.map(() => []);
+
   constructor(
     private readonly fileId: number,
     private readonly refuseAll?: Rejected,
@@ -82,21 +90,47 @@ class RowBuilder {
     for (let i = 0; i < values.length; i++) row += encodeValue(values[i], types[i]) + '\t';
     this.out.rows[typeIndex].pushRow(row + this.fileId + '\t' + lineNo + '\n');
     this.out.records++;
-    const day = dayOf(result.epochMs);
-    const dayKey = packTypeKey(day, typeIndex);
-    this.out.days.add(dayKey);
+
+    const hour = Math.floor(result.epochMs / HOUR_MS);
+    if (hour !== this.hour[typeIndex]) this.newHour(typeIndex, hour);
+    this.run[typeIndex]++;
     const rollups = ROLLUP_INDEXES[typeIndex];
     for (let k = 0; k < rollups.length; k++) {
       const value = values[rollups[k]];
       if (value === null) continue;
-      const mapKey = packTypeKey(dayKey, k);
-      let counts = this.out.keys.get(mapKey);
-      if (!counts) this.out.keys.set(mapKey, (counts = new Map()));
+      const counts = this.dayCounts[typeIndex][k];
       const v = String(value);
       counts.set(v, (counts.get(v) ?? 0) + 1);
     }
-    const hourKey = packTypeKey(Math.floor(result.epochMs / HOUR_MS), typeIndex);
-    this.out.hours.set(hourKey, (this.out.hours.get(hourKey) ?? 0) + 1);
+  }
+
+  private newHour(typeIndex: number, hour: number): void {
+    this.endRun(typeIndex);
+    this.hour[typeIndex] = hour;
+    const day = dayOf(hour * HOUR_MS);
+    if (day === this.day[typeIndex]) return;
+    this.day[typeIndex] = day;
+    const dayKey = packTypeKey(day, typeIndex);
+    this.out.days.add(dayKey);
+    ROLLUP_INDEXES[typeIndex].forEach((_, k) => {
+      const mapKey = packTypeKey(dayKey, k);
+      let counts = this.out.keys.get(mapKey);
+      if (!counts) this.out.keys.set(mapKey, (counts = new Map()));
+      this.dayCounts[typeIndex][k] = counts;
+    });
+  }
+
+  private endRun(typeIndex: number): void {
+    if (this.run[typeIndex] === 0) return;
+    const hourKey = packTypeKey(this.hour[typeIndex], typeIndex);
+    this.out.hours.set(hourKey, (this.out.hours.get(hourKey) ?? 0) + this.run[typeIndex]);
+    this.run[typeIndex] = 0;
+  }
+
+  /** The rows and counts, complete. */
+  finish(): ChunkRows {
+    for (let t = 0; t < LOG_TYPES.length; t++) this.endRun(t);
+    return this.out;
   }
 
   /** A line rejected before parsing (bytes-level: too long, NUL, invalid UTF-8). */
@@ -132,9 +166,9 @@ export function parseChunk(
     // Fast path: one decode and one split for the whole chunk.
     const lines = payload.toString('utf8').split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
-    if (lines.length !== chunk.lineCount) throw new Error(`chunk ${chunk.fileId}:${chunk.start} has ${lines.length} lines, header says ${chunk.lineCount}`);
+    if (lines.length !== chunk.lineCount) throw new BadChunk(`chunk ${chunk.fileId}:${chunk.start} has ${lines.length} lines, header says ${chunk.lineCount}`);
     for (let i = 0; i < lines.length; i++) b.line(chunk.firstLine + i, lines[i]);
-    return { rows: b.out, segments: [{ start: chunk.start, end: chunk.end, firstLine: chunk.firstLine, lineCount: chunk.lineCount }] };
+    return { rows: b.finish(), segments: [{ start: chunk.start, end: chunk.end, firstLine: chunk.firstLine, lineCount: chunk.lineCount }] };
   }
 
   // Slow path: line by line on bytes, for damaged chunks and partial re-writes.
@@ -143,7 +177,9 @@ export function parseChunk(
   let current: Segment | null = null;
   let pos = 0;
   let offset = chunk.start;
+  const mismatch = () => new BadChunk(`chunk ${chunk.fileId}:${chunk.start}: its payload does not hold the ${chunk.lineCount} lines its header says`);
   for (let i = 0; i < chunk.lineCount; i++) {
+    if (pos >= payload.length) throw mismatch();
     let nl = payload.indexOf(10, pos);
     const hasNewline = nl !== -1;
     if (!hasNewline) nl = payload.length;
@@ -164,5 +200,6 @@ export function parseChunk(
     offset += originalBytes;
     pos = nl + 1;
   }
-  return { rows: b.out, segments };
+  if (pos < payload.length) throw mismatch();
+  return { rows: b.finish(), segments };
 }

@@ -7,13 +7,14 @@
 import type pg from 'pg';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../logger.js';
-import { decodeChunk, chunkId, type Chunk } from '../queue/chunk.js';
+import { BadChunk, chunkId } from '../queue/chunk.js';
 import { sleep, type ChunkQueue, type Delivery } from '../queue/types.js';
 import { isTransientPgError, withClient } from '../store/db.js';
 import { commitBatch, OverlapRace, type PreparedChunk } from '../store/ledger.js';
 import { PartitionManager } from '../store/partitions.js';
 import { initDb } from '../store/schema.js';
 import { parseChunk } from './parse-chunk.js';
+import type { ParsePool } from './parse-pool.js';
 import { reject } from '../logtypes/types.js';
 
 export interface ProcessorTotals {
@@ -35,6 +36,7 @@ export class Processor {
   constructor(
     private readonly pool: pg.Pool,
     private readonly queue: ChunkQueue,
+    private readonly parser: ParsePool,
     private readonly config: Config,
     private readonly log: Logger,
   ) {}
@@ -66,19 +68,15 @@ export class Processor {
   async handle(deliveries: Delivery[]): Promise<void> {
     const prepared: PreparedChunk[] = [];
     const ackable: string[] = [];
-    for (const d of deliveries) {
-      let chunk: Chunk;
-      try {
-        chunk = await decodeChunk(d.message);
-      } catch (err) {
-        // Not a logpipe chunk: nothing can be committed for it. The reader's completion check
-        // notices the missing range and publishes it again.
-        this.log.error({ id: d.id, err: (err as Error).message }, 'undecodable message dropped from the queue');
-        ackable.push(d.id);
-        continue;
-      }
-      prepared.push({ chunk, rows: parseChunk(chunk).rows });
-    }
+    const parsed = await Promise.allSettled(deliveries.map((d) => this.parser.parse(d.message)));
+    parsed.forEach((p, i) => {
+      if (p.status === 'fulfilled') return prepared.push(p.value);
+      // Not a logpipe chunk: nothing can be committed for it. The reader's completion check
+      // notices the missing range and publishes it again.
+      if (!(p.reason instanceof BadChunk)) throw p.reason;
+      this.log.error({ id: deliveries[i].id, err: p.reason.message }, 'undecodable message dropped from the queue');
+      ackable.push(deliveries[i].id);
+    });
     if (prepared.length > 0) {
       const committed = await this.commitWithRetry(prepared);
       if (!committed) return; // stopping before the commit: leave the messages pending for redelivery

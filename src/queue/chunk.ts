@@ -4,10 +4,14 @@
  * deterministically, so a redelivered or re-read chunk is recognised.
  */
 import { promisify } from 'node:util';
-import { deflateRaw, inflateRaw } from 'node:zlib';
+import { deflateRaw, inflateRawSync } from 'node:zlib';
 
 const deflate = promisify(deflateRaw);
-const inflate = promisify(inflateRaw);
+
+/** A queue message that is not a consistent logpipe chunk: nothing can be committed for it. */
+export class BadChunk extends Error {
+  override name = 'BadChunk';
+}
 
 export interface ChunkHeader {
   fileId: number;
@@ -41,7 +45,12 @@ export async function encodeChunk(chunk: Chunk): Promise<EncodedChunk> {
   return { header: JSON.stringify(header), body: await deflate(payload, { level: 1 }) };
 }
 
-export async function decodeChunk(encoded: EncodedChunk): Promise<Chunk> {
-  const header = JSON.parse(encoded.header) as ChunkHeader;
-  return { ...header, payload: await inflate(encoded.body) };
+/** Synchronous: it runs on a parse thread (src/processor/parse-worker.ts), never the event loop. */
+export function decodeChunk(encoded: EncodedChunk): Chunk {
+  try {
+    const header = JSON.parse(encoded.header) as ChunkHeader;
+    return { ...header, payload: inflateRawSync(encoded.body) };
+  } catch (err) {
+    throw new BadChunk(`not a logpipe chunk: ${(err as Error).message}`);
+  }
 }

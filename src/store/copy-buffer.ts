@@ -7,10 +7,23 @@
 const FLUSH_CHARS = 16 * 1024;
 
 export class CopyBuffer {
-  private buf = Buffer.allocUnsafe(64 * 1024);
+  private buf: Buffer;
   private length = 0;
   private pending = '';
   rows = 0;
+
+  /** A buffer holding rows already encoded elsewhere (a parse thread). */
+  static of(bytes: Buffer, rows: number): CopyBuffer {
+    const c = new CopyBuffer(0);
+    c.buf = bytes;
+    c.length = bytes.length;
+    c.rows = rows;
+    return c;
+  }
+
+  constructor(initialBytes = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+  }
 
   /** Appends one encoded row (ending in a newline). */
   pushRow(row: string): void {

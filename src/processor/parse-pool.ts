@@ -1,0 +1,83 @@
+/**
+ * Parsing off the event loop. Decoding and parsing a chunk is pure CPU (milliseconds per chunk);
+ * done on the processor's main thread it delayed every PostgreSQL and Redis reply behind it, so
+ * one batch's COPY and COMMIT waited while the next batch parsed. Worker threads parse; the main
+ * thread only moves bytes. Rows come back as transferred buffers, not copies.
+ */
+import { existsSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../logger.js';
+import { BadChunk, type Chunk, type EncodedChunk } from '../queue/chunk.js';
+import type { ChunkRows } from './parse-chunk.js';
+import { fromWire, type ParseReply, type ParseRequest } from './parse-wire.js';
+
+/** The worker script next to this module: the bundle's or the compiled one. */
+function workerUrl(): URL {
+  const bundled = new URL('./parse-worker.mjs', import.meta.url);
+  return existsSync(bundled) ? bundled : new URL('./parse-worker.js', import.meta.url);
+}
+
+interface Pending {
+  resolve(v: { chunk: Chunk; rows: ChunkRows }): void;
+  reject(err: Error): void;
+}
+
+interface Thread {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+export class ParsePool {
+  private readonly threads: Thread[] = [];
+  private nextId = 0;
+  private closed = false;
+
+  constructor(
+    size: number,
+    private readonly log: Logger,
+  ) {
+    for (let i = 0; i < size; i++) this.threads.push(this.start());
+  }
+
+  private start(): Thread {
+    const t: Thread = { worker: new Worker(workerUrl()), pending: new Map() };
+    t.worker.unref(); // an idle parse thread never keeps the process alive
+    t.worker.on('message', (reply: ParseReply) => {
+      const p = t.pending.get(reply.id);
+      if (!p) return;
+      t.pending.delete(reply.id);
+      if (reply.ok) p.resolve(fromWire(reply));
+      else p.reject(reply.badChunk ? new BadChunk(reply.error) : new Error(reply.error));
+    });
+    // A thread that dies (out of memory, a bug) fails what it held; a fresh one takes its place.
+    const failed = (err: Error) => {
+      for (const p of t.pending.values()) p.reject(err);
+      t.pending.clear();
+      const i = this.threads.indexOf(t);
+      if (i === -1 || this.closed) return;
+      this.log.error({ err: err.message }, 'parse thread died; starting another');
+      this.threads[i] = this.start();
+    };
+    t.worker.on('error', failed);
+    t.worker.on('exit', (code) => failed(new Error(`parse thread exited with code ${code}`)));
+    return t;
+  }
+
+  /** Decodes and parses one message on the least busy thread. Rejects with BadChunk if it is not a logpipe chunk. */
+  parse(message: EncodedChunk): Promise<{ chunk: Chunk; rows: ChunkRows }> {
+    if (this.closed) return Promise.reject(new Error('parse pool closed'));
+    const t = this.threads.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      t.pending.set(id, { resolve, reject });
+      t.worker.postMessage({ id, message } satisfies ParseRequest);
+    });
+  }
+
+  /** Stops the threads; safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+  }
+}

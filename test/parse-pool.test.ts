@@ -1,0 +1,89 @@
+/**
+ * Parse threads: a chunk parsed on a worker thread comes back exactly as parsing it inline gives
+ * it (bytes, counts, rollups), messages that are not chunks are told apart from bugs, answers
+ * never go to the wrong caller, and a thread that dies is replaced.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { generate } from '../src/generator/generate.js';
+import { createLogger } from '../src/logger.js';
+import { parseChunk, type ChunkRows } from '../src/processor/parse-chunk.js';
+import { ParsePool } from '../src/processor/parse-pool.js';
+import { BadChunk, encodeChunk, type Chunk } from '../src/queue/chunk.js';
+import { Chunker } from '../src/reader/chunker.js';
+
+let dir: string;
+let chunks: Chunk[];
+const log = createLogger('silent');
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'logpipe-parse-pool-'));
+  // Dirty lines (bad IPs, NUL bytes, invalid UTF-8, over-long lines…) so both parse paths run.
+  const report = generate({ files: 1, lines: 6_000, out: dir, seed: 5, dirty: 0.05 });
+  const chunker = new Chunker(7, { maxLines: 1_000, maxBytes: 1 << 20, maxLineBytes: 2_048 });
+  chunks = chunker.finish(chunker.feed(readFileSync(report.files[0])));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function comparable(r: ChunkRows) {
+  return {
+    rows: r.rows.map((b) => [b.rows, b.bytes().toString('base64')]),
+    quarantine: [r.quarantine.rows, r.quarantine.bytes().toString('base64')],
+    counts: [r.records, r.quarantined, r.blank, r.lineCount],
+    days: [...r.days].sort(),
+    hours: [...r.hours].sort(),
+    keys: [...r.keys].map(([k, m]) => [k, [...m].sort()]).sort(),
+    reasons: [...r.reasons].sort(),
+  };
+}
+
+test('a chunk parsed on a thread equals the chunk parsed inline', async () => {
+  const pool = new ParsePool(2, log);
+  try {
+    assert.ok(chunks.length >= 6);
+    const parsed = await Promise.all(chunks.map(async (c) => pool.parse(await encodeChunk(c))));
+    assert.ok(parsed.some((p) => p.rows.quarantined > 0), 'the data has quarantined lines');
+    parsed.forEach((p, i) => {
+      const { payload, ...header } = chunks[i];
+      const { payload: back, ...backHeader } = p.chunk;
+      assert.deepEqual(backHeader, header, `chunk ${i}: header`);
+      assert.ok(back.equals(payload), `chunk ${i}: payload`);
+      assert.deepEqual(comparable(p.rows), comparable(parseChunk(chunks[i]).rows), `chunk ${i}: rows`);
+    });
+  } finally {
+    await pool.close();
+  }
+});
+
+test('messages that are not chunks are BadChunk; the threads keep working', async () => {
+  const pool = new ParsePool(1, log);
+  try {
+    const good = await encodeChunk(chunks[0]);
+    await assert.rejects(pool.parse({ header: 'not json', body: good.body }), BadChunk);
+    await assert.rejects(pool.parse({ header: good.header, body: Buffer.from('not deflate') }), BadChunk);
+    const lying = JSON.stringify({ ...JSON.parse(good.header), lineCount: chunks[0].lineCount + 1 });
+    await assert.rejects(pool.parse({ header: lying, body: good.body }), BadChunk);
+    assert.equal((await pool.parse(good)).rows.lineCount, chunks[0].lineCount);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a thread that dies fails only what it held and is replaced', async () => {
+  const pool = new ParsePool(1, log);
+  try {
+    const good = await encodeChunk(chunks[1]);
+    // Reach in to kill the thread as an out-of-memory abort would.
+    const threads = (pool as unknown as { threads: { worker: { terminate(): Promise<number> } }[] }).threads;
+    const held = pool.parse(good);
+    await threads[0].worker.terminate();
+    await assert.rejects(held, /parse thread exited/);
+    assert.equal((await pool.parse(good)).rows.lineCount, chunks[1].lineCount);
+  } finally {
+    await pool.close();
+  }
+  await assert.rejects(pool.parse(await encodeChunk(chunks[0])), /closed/);
+});
