@@ -46,8 +46,10 @@ test('chunk byte ranges tile the file exactly', () => {
 
 test('maxBytes closes a chunk before the line that would overflow it; one huge line still forms a chunk', () => {
   const data = Buffer.from('aaaa\nbbbb\ncccc\n');
-  const chunks = cut(data, [3], { maxLines: 100, maxBytes: 10, maxLineBytes: 64 });
-  assert.deepEqual(chunks.map((c) => c.payload.toString()), ['aaaa\nbbbb\n', 'cccc\n']);
+  for (const size of [3, data.length]) {
+    const chunks = cut(data, [size], { maxLines: 100, maxBytes: 10, maxLineBytes: 64 });
+    assert.deepEqual(chunks.map((c) => c.payload.toString()), ['aaaa\nbbbb\n', 'cccc\n'], `reads of ${size}`);
+  }
 });
 
 test('an over-long line keeps a prefix, records its real length, and offsets stay true', () => {

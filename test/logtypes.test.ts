@@ -109,8 +109,16 @@ describe('dns', () => {
       ['192.168.1.5', 5353, 'evil-domain.com', 'IN', 'A', '+E(0)K', '10.1.2.3', 'NXDOMAIN'],
     );
   });
+  test('runs of spaces separate like one; no flags, one flag or several', () => {
+    const spaced = values('2024-01-15T10:23:45.123Z client   192.168.1.5 query:  a.com  IN   A  +  E  (10.1.2.3)   NOERROR');
+    assert.deepEqual([spaced.client_ip, spaced.query_domain, spaced.query_type, spaced.flags, spaced.server_ip], ['192.168.1.5', 'a.com', 'A', '+ E', '10.1.2.3']);
+    assert.equal(values('2024-01-15T10:23:45.123Z client 192.168.1.5 query: a.com IN A (10.1.2.3) NOERROR').flags, null);
+    assert.equal(values('2024-01-15T10:23:45.123Z client 192.168.1.5 query: a.com IN A + (10.1.2.3) NOERROR').flags, '+');
+  });
   test('rejections', () => {
     const base = '2024-01-15T10:23:45.123Z client 192.168.1.5 query: evil.com IN A + (10.1.2.3) NXDOMAIN';
+    assert.equal(reason(base.replace(' IN A + (10.1.2.3)', ' IN (10.1.2.3)')), 'unknown_format');
+    assert.equal(reason(base.split(' client ')[0] + ' client 192.168.1.5'), 'unknown_format');
     assert.equal(reason(base.replace('192.168.1.5', '192.168.1')), 'bad_ip');
     assert.equal(reason(base.replace('(10.1.2.3)', '(10.1.2.999)')), 'bad_ip');
     assert.equal(reason(base.replace('192.168.1.5', '192.168.1.5#99999')), 'bad_number');

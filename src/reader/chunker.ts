@@ -58,20 +58,59 @@ export class Chunker {
     return this.chunkLines;
   }
 
-  /** Feeds bytes that follow the previous ones; returns the chunks they completed. */
+  /**
+   * Feeds bytes that follow the previous ones; returns the chunks they completed. Ordinary lines
+   * are only counted: a chunk's payload is one slice (or a few) of what was fed, not a copy per
+   * line. A line begun in an earlier read, or an over-long one, takes the careful path.
+   */
   feed(buf: Buffer, out: Chunk[] = []): Chunk[] {
     let pos = 0;
-    while (pos < buf.length) {
-      const nl = buf.indexOf(10, pos);
+    if (this.partialBytes > 0) {
+      const nl = buf.indexOf(10);
       if (nl === -1) {
-        this.keepPartial(buf.subarray(pos));
-        break;
+        this.keepPartial(buf);
+        return out;
       }
-      this.keepPartial(buf.subarray(pos, nl + 1));
+      this.keepPartial(buf.subarray(0, nl + 1));
       this.endLine(true, out);
       pos = nl + 1;
     }
+    let runStart = pos; // first byte of this read's lines not yet in `parts`
+    for (;;) {
+      const nl = buf.indexOf(10, pos);
+      if (nl === -1) break;
+      const lineBytes = nl + 1 - pos;
+      if (lineBytes - 1 > this.bounds.maxLineBytes) {
+        this.addRun(buf, runStart, pos);
+        this.keepPartial(buf.subarray(pos, nl + 1));
+        this.endLine(true, out);
+        pos = runStart = nl + 1;
+        continue;
+      }
+      if (this.chunkLines > 0 && this.chunkBytes + lineBytes > this.bounds.maxBytes) {
+        this.addRun(buf, runStart, pos);
+        runStart = pos;
+        this.flush(out);
+      }
+      if (this.chunkLines === 0) this.openedAt = Date.now();
+      this.chunkLines++;
+      this.chunkBytes += lineBytes;
+      this.lineStart += lineBytes;
+      this.nextLine++;
+      pos = nl + 1;
+      if (this.chunkLines >= this.bounds.maxLines) {
+        this.addRun(buf, runStart, pos);
+        runStart = pos;
+        this.flush(out);
+      }
+    }
+    this.addRun(buf, runStart, pos);
+    if (pos < buf.length) this.keepPartial(buf.subarray(pos));
     return out;
+  }
+
+  private addRun(buf: Buffer, from: number, to: number): void {
+    if (to > from) this.parts.push(buf.subarray(from, to));
   }
 
   /** End of a finished file: the last line may have no newline. Returns the final chunks. */

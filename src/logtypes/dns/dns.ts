@@ -25,20 +25,30 @@ function isUpperWord(s: string): boolean {
   return true;
 }
 
-function parse(line: string): ParseResult {
+const NOT_DNS = reject('unknown_format', 'not "TS client IP query: …"');
+
+function parse(raw: string): ParseResult {
+  // Runs of spaces separate like one; the common single-spaced line is scanned as it is.
+  const line = raw.indexOf('  ') === -1 ? raw : raw.split(' ').filter((t) => t.length > 0).join(' ');
   const tsEnd = timestampEnd(line, 32 /* ' ' */);
   if (tsEnd < 0) return reject('bad_timestamp', 'no timestamp before the first space');
   const ts = line.slice(0, tsEnd);
   const epochMs = parseTimestamp(ts);
   if (Number.isNaN(epochMs)) return reject('bad_timestamp', `bad timestamp "${ts}"`);
 
-  let tokens = line.split(' ');
-  if (tokens.includes('')) tokens = tokens.filter((t) => t.length > 0);
-  const n = tokens.length;
-  // ts client IP query: DOMAIN CLASS QTYPE [FLAGS…] (SERVER) RCODE
-  if (n < 9 || tokens[1] !== 'client' || tokens[3] !== 'query:') return reject('unknown_format', 'not "TS client IP query: …"');
+  // TS client IP query: DOMAIN CLASS QTYPE [FLAGS…] (SERVER) RCODE, found by offsets rather than
+  // by splitting the line into an array of substrings.
+  if (!line.startsWith(' client ', tsEnd)) return NOT_DNS;
+  const clientEnd = line.indexOf(' ', tsEnd + 8);
+  if (clientEnd < 0 || !line.startsWith(' query: ', clientEnd)) return NOT_DNS;
+  const domainEnd = line.indexOf(' ', clientEnd + 8);
+  const classEnd = domainEnd < 0 ? -1 : line.indexOf(' ', domainEnd + 1);
+  const typeEnd = classEnd < 0 ? -1 : line.indexOf(' ', classEnd + 1);
+  const rcodeStart = line.lastIndexOf(' ') + 1;
+  const serverStart = line.lastIndexOf(' ', rcodeStart - 2) + 1;
+  if (typeEnd < 0 || serverStart <= typeEnd) return NOT_DNS;
 
-  let client = tokens[2];
+  let client = line.slice(tsEnd + 8, clientEnd);
   let clientPort: number | null = null;
   const hash = client.indexOf('#');
   if (hash >= 0) {
@@ -48,23 +58,23 @@ function parse(line: string): ParseResult {
   }
   if (!isIP(client)) return reject('bad_ip', `client "${client.slice(0, 60)}" is not an IP address`);
 
-  let domain = tokens[4].toLowerCase();
+  let domain = line.slice(clientEnd + 8, domainEnd).toLowerCase();
   if (domain.length > 1 && domain.endsWith('.')) domain = domain.slice(0, -1);
   if (domain.length === 0 || domain.length > 253) return reject('missing_field', 'empty or over-long query domain');
 
-  const qclass = tokens[5];
-  const qtype = tokens[6];
+  const qclass = line.slice(domainEnd + 1, classEnd);
+  const qtype = line.slice(classEnd + 1, typeEnd);
   if (!isUpperWord(qclass) || !isUpperWord(qtype)) return reject('unknown_format', `bad class/type "${qclass} ${qtype}"`);
 
-  const serverToken = tokens[n - 2];
+  const serverToken = line.slice(serverStart, rcodeStart - 1);
   if (serverToken.length < 3 || serverToken.charCodeAt(0) !== 40 || serverToken.charCodeAt(serverToken.length - 1) !== 41) {
     return reject('missing_field', 'no "(SERVER_IP)" before the response code');
   }
   const server = serverToken.slice(1, -1);
   if (!isIP(server)) return reject('bad_ip', `server "${server.slice(0, 60)}" is not an IP address`);
-  const rcode = tokens[n - 1];
+  const rcode = line.slice(rcodeStart);
   if (!isUpperWord(rcode)) return reject('missing_field', `response code "${rcode.slice(0, 30)}" is missing or malformed`);
-  const flags = n === 9 ? null : n === 10 ? tokens[7] : tokens.slice(7, n - 2).join(' ');
+  const flags = serverStart === typeEnd + 1 ? null : line.slice(typeEnd + 1, serverStart - 1);
 
   return { ok: true, epochMs, values: [ts, client, clientPort, domain, qclass, qtype, flags, server, rcode] };
 }

@@ -13,11 +13,21 @@ const PROTOCOLS = ['TCP', 'UDP', 'ICMP'];
 const DST_PORTS = [22, 53, 80, 443, 8080, 8443, 3389, 3306, 5432, 25, 110, 993, 995];
 const RULES = ['web_access', 'dns_allow', 'ssh_admin', 'block_malware', 'default_drop', 'vpn_access', 'internal_only'];
 
-// Column positions in `values`.
-const TS = 0, ACTION = 1, SRC = 2, DST = 3, PROTO = 4, SRC_PORT = 5, DST_PORT = 6, BYTES = 7, RULE = 8, EXTRA = 9;
-const KNOWN_KEYS: Record<string, number> = {
-  action: ACTION, src: SRC, dst: DST, proto: PROTO, src_port: SRC_PORT, dst_port: DST_PORT, bytes_sent: BYTES, rule: RULE,
-};
+// Column positions in `values` (0 is the timestamp).
+const ACTION = 1, SRC = 2, DST = 3, PROTO = 4, SRC_PORT = 5, DST_PORT = 6, BYTES = 7, RULE = 8, EXTRA = 9;
+const KNOWN_KEYS: [key: string, column: number][] = [
+  ['action', ACTION], ['src', SRC], ['dst', DST], ['proto', PROTO], ['src_port', SRC_PORT], ['dst_port', DST_PORT], ['bytes_sent', BYTES], ['rule', RULE],
+];
+
+/** Column of the key `line[pos, eq)`, matched in place (no substring to build and hash), or -1. */
+function knownColumn(line: string, pos: number, eq: number): number {
+  const len = eq - pos;
+  for (let i = 0; i < KNOWN_KEYS.length; i++) {
+    const [key, column] = KNOWN_KEYS[i];
+    if (key.length === len && line.startsWith(key, pos)) return column;
+  }
+  return -1;
+}
 
 function parse(line: string): ParseResult {
   const tsEnd = timestampEnd(line, 124 /* '|' */);
@@ -35,26 +45,26 @@ function parse(line: string): ParseResult {
     if (end > pos) {
       const eq = line.indexOf('=', pos);
       if (eq < 0 || eq >= end || eq === pos) return reject('unknown_format', `field "${line.slice(pos, Math.min(end, pos + 40))}" is not key=value`);
-      const key = line.slice(pos, eq);
       const value = line.slice(eq + 1, end);
-      const col = KNOWN_KEYS[key];
-      if (col === undefined) {
+      const col = knownColumn(line, pos, eq);
+      if (col < 0) {
+        const key = line.slice(pos, eq);
         extra ??= {};
         if (key in extra) return reject('unknown_format', `duplicate key "${key}"`);
         extra[key] = value;
       } else if (values[col] !== null) {
-        return reject('unknown_format', `duplicate key "${key}"`);
+        return reject('unknown_format', `duplicate key "${line.slice(pos, eq)}"`);
       } else if (value.length > 0) {
         switch (col) {
           case SRC:
           case DST:
-            if (!isIP(value)) return reject('bad_ip', `${key}="${value.slice(0, 60)}" is not an IP address`);
+            if (!isIP(value)) return reject('bad_ip', `${line.slice(pos, eq)}="${value.slice(0, 60)}" is not an IP address`);
             values[col] = value;
             break;
           case SRC_PORT:
           case DST_PORT: {
             const port = parseUint(value, MAX_PORT);
-            if (port < 0) return reject('bad_number', `${key}="${value.slice(0, 30)}" is not a port (0-65535)`);
+            if (port < 0) return reject('bad_number', `${line.slice(pos, eq)}="${value.slice(0, 30)}" is not a port (0-65535)`);
             values[col] = port;
             break;
           }
