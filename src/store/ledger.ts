@@ -161,42 +161,39 @@ async function updateRollups(client: pg.ClientBase, written: ChunkRows[]): Promi
       for (const [v, n] of values) into.set(v, (into.get(v) ?? 0) + n);
     }
   }
-  if (hours.size > 0) {
-    const t: string[] = [], h: string[] = [], n: number[] = [];
-    for (const [k, count] of hours) {
-      const [hour, typeIndex] = unpackTypeKey(k);
-      t.push(LOG_TYPES[typeIndex].name);
-      h.push(new Date(hour * 3_600_000).toISOString());
-      n.push(count);
+  if (hours.size === 0) return; // no records, so no key counts either
+  const ht: string[] = [], hh: string[] = [], hn: number[] = [];
+  for (const [k, count] of hours) {
+    const [hour, typeIndex] = unpackTypeKey(k);
+    ht.push(LOG_TYPES[typeIndex].name);
+    hh.push(new Date(hour * 3_600_000).toISOString());
+    hn.push(count);
+  }
+  const kt: string[] = [], kc: string[] = [], kd: string[] = [], kv: string[] = [], kn: number[] = [];
+  for (const [k, values] of keys) {
+    const [dayKey, keyIndex] = unpackTypeKey(k);
+    const [day, typeIndex] = unpackTypeKey(dayKey);
+    const type = LOG_TYPES[typeIndex];
+    const date = new Date(day * 86_400_000).toISOString().slice(0, 10);
+    for (const [value, count] of values) {
+      kt.push(type.name);
+      kc.push(type.rollupKeys![keyIndex].column);
+      kd.push(date);
+      kv.push(value);
+      kn.push(count);
     }
-    // Sorted so that concurrent processors lock rollup rows in the same order (no deadlocks).
-    await client.query(
-      `INSERT INTO ${BOOK_SCHEMA}.hourly_counts AS c (log_type, hour, events)
+  }
+  // Both rollups in one statement (one round trip). Rows sorted so that concurrent processors
+  // lock them in the same order (no deadlocks).
+  await client.query(
+    `WITH hourly AS (
+       INSERT INTO ${BOOK_SCHEMA}.hourly_counts AS c (log_type, hour, events)
        SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::bigint[]) AS u(t, h, n) ORDER BY t, h
-       ON CONFLICT (log_type, hour) DO UPDATE SET events = c.events + EXCLUDED.events`,
-      [t, h, n],
-    );
-  }
-  if (keys.size > 0) {
-    const t: string[] = [], col: string[] = [], d: string[] = [], v: string[] = [], n: number[] = [];
-    for (const [k, values] of keys) {
-      const [dayKey, keyIndex] = unpackTypeKey(k);
-      const [day, typeIndex] = unpackTypeKey(dayKey);
-      const type = LOG_TYPES[typeIndex];
-      const date = new Date(day * 86_400_000).toISOString().slice(0, 10);
-      for (const [value, count] of values) {
-        t.push(type.name);
-        col.push(type.rollupKeys![keyIndex].column);
-        d.push(date);
-        v.push(value);
-        n.push(count);
-      }
-    }
-    await client.query(
-      `INSERT INTO ${BOOK_SCHEMA}.daily_key_counts AS c (log_type, key_column, day, key_value, events)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::text[], $5::bigint[]) AS u(t, k, d, v, n) ORDER BY t, k, d, v
-       ON CONFLICT (log_type, key_column, day, key_value) DO UPDATE SET events = c.events + EXCLUDED.events`,
-      [t, col, d, v, n],
-    );
-  }
+       ON CONFLICT (log_type, hour) DO UPDATE SET events = c.events + EXCLUDED.events
+     )
+     INSERT INTO ${BOOK_SCHEMA}.daily_key_counts AS c (log_type, key_column, day, key_value, events)
+     SELECT * FROM unnest($4::text[], $5::text[], $6::date[], $7::text[], $8::bigint[]) AS u(t, k, d, v, n) ORDER BY t, k, d, v
+     ON CONFLICT (log_type, key_column, day, key_value) DO UPDATE SET events = c.events + EXCLUDED.events`,
+    [ht, hh, hn, kt, kc, kd, kv, kn],
+  );
 }
