@@ -12,6 +12,21 @@ test('timestamps: the seed shape and ISO variants parse to the right instant', (
   assert.equal(parseTimestamp('2024-02-29T00:00:00Z'), Date.UTC(2024, 1, 29));
 });
 
+test('timestamps: every day from 1970 to 2099 at a random time and offset agrees with Date', () => {
+  let seed = 7;
+  const rand = (n: number) => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % n;
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  for (let t = Date.UTC(1970, 0, 1); t < Date.UTC(2100, 0, 1); t += 86_400_000) {
+    const d = new Date(t + rand(86_400_000));
+    const ms = d.getUTCMilliseconds();
+    const iso = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+    assert.equal(parseTimestamp(`${iso}.${pad(ms, 3)}Z`), d.getTime(), iso);
+    const offset = rand(28 * 60) - 14 * 60; // minutes, -14:00 to +13:59
+    const zone = `${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+    assert.equal(parseTimestamp(`${iso}${zone}`), d.getTime() - ms - offset * 60_000, `${iso}${zone}`);
+  }
+});
+
 test('timestamps: impossible or malformed ones are NaN', () => {
   for (const bad of [
     '2024-02-30T00:00:00Z', '2023-02-29T00:00:00Z', '2024-13-01T00:00:00Z', '2024-00-10T00:00:00Z',

@@ -15,16 +15,18 @@ const RULES = ['web_access', 'dns_allow', 'ssh_admin', 'block_malware', 'default
 
 // Column positions in `values` (0 is the timestamp).
 const ACTION = 1, SRC = 2, DST = 3, PROTO = 4, SRC_PORT = 5, DST_PORT = 6, BYTES = 7, RULE = 8, EXTRA = 9;
-const KNOWN_KEYS: [key: string, column: number][] = [
-  ['action', ACTION], ['src', SRC], ['dst', DST], ['proto', PROTO], ['src_port', SRC_PORT], ['dst_port', DST_PORT], ['bytes_sent', BYTES], ['rule', RULE],
-];
+const KEYS = ['action', 'src', 'dst', 'proto', 'src_port', 'dst_port', 'bytes_sent', 'rule'];
+const KEY_COLUMNS = [ACTION, SRC, DST, PROTO, SRC_PORT, DST_PORT, BYTES, RULE];
 
-/** Column of the key `line[pos, eq)`, matched in place (no substring to build and hash), or -1. */
+/** Column of the key `line[pos, eq)`, compared in place (no substring to build and hash), or -1. */
 function knownColumn(line: string, pos: number, eq: number): number {
   const len = eq - pos;
-  for (let i = 0; i < KNOWN_KEYS.length; i++) {
-    const [key, column] = KNOWN_KEYS[i];
-    if (key.length === len && line.startsWith(key, pos)) return column;
+  for (let k = 0; k < KEYS.length; k++) {
+    const key = KEYS[k];
+    if (key.length !== len) continue;
+    let i = 0;
+    while (i < len && key.charCodeAt(i) === line.charCodeAt(pos + i)) i++;
+    if (i === len) return KEY_COLUMNS[k];
   }
   return -1;
 }
