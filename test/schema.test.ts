@@ -87,6 +87,23 @@ describe('schema', () => {
     assert.equal(dayOf(Date.UTC(2024, 2, 1, 23, 59)), dayOf(Date.UTC(2024, 2, 1)));
   });
 
+  test('partitions: a backfill day alone, a live day with tomorrow; concurrent creators agree', async () => {
+    const names = async () => (await pool.query(`SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'logpipe_partitions' AND relname LIKE 'auth_logs_p%' AND c.relkind = 'r' ORDER BY 1`)).rows.map((r) => r.relname);
+    const auth = LOG_TYPES.find((t) => t.name === 'auth')!;
+    const before = await names();
+    const now = Date.UTC(2031, 4, 10, 12);
+    const today = dayOf(now);
+    // Two processors meeting the same new days at once, each with its own view of what exists.
+    await Promise.all([new PartitionManager(), new PartitionManager()].map((m) => m.ensure(pool, [[auth, today - 30], [auth, today]], now)));
+    const made = (await names()).filter((n) => !before.includes(n));
+    assert.deepEqual(made, ['auth_logs_p20310410', 'auth_logs_p20310510', 'auth_logs_p20310511']);
+    const row = await pool.query(`INSERT INTO auth_logs (ts, hostname, pid, status, username, invalid_user, source_ip, file_id, line_no)
+      VALUES ('2031-05-11T23:59:59Z', 'h', 1, 'Failed', 'u', false, '10.0.0.1', 4242, 1) RETURNING tableoid::regclass::text AS p`);
+    assert.equal(row.rows[0].p, 'logpipe_partitions.auth_logs_p20310511', 'tomorrow is attached and takes rows');
+    await pool.query('DELETE FROM auth_logs WHERE file_id = 4242');
+  });
+
   test('at 150K generated rows each analyst query uses an index, not a scan of a whole table', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'logpipe-schema-'));
     try {

@@ -24,13 +24,15 @@ export class PartitionManager {
   private readonly known = new Set<string>();
 
   /**
-   * Ensures a partition exists for every (type, day) pair, and for the day after (so the hot path
-   * rarely meets DDL at midnight); cheap when all are known.
+   * Ensures a partition exists for every (type, day) pair; cheap when all are known. For rows of
+   * today (live logs) tomorrow's partition is made too, so the hot path does not meet DDL at
+   * midnight; for older days (a backfill) the next day comes with its own rows, if ever.
    */
-  async ensure(pool: pg.Pool, wanted: Iterable<[LogType, number]>): Promise<void> {
+  async ensure(pool: pg.Pool, wanted: Iterable<[LogType, number]>, now = Date.now()): Promise<void> {
+    const today = dayOf(now);
     const missing = new Map<string, [LogType, number]>();
     for (const [type, day] of wanted) {
-      for (const d of [day, day + 1]) {
+      for (const d of day >= today ? [day, day + 1] : [day]) {
         const name = partitionName(type, d);
         if (!this.known.has(name)) missing.set(name, [type, d]);
       }
