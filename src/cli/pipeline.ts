@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { createLogger } from '../logger.js';
 import { ParsePool } from '../processor/parse-pool.js';
-import { Processor, type ProcessorTotals } from '../processor/processor.js';
+import { Processor } from '../processor/processor.js';
 import { Reader } from '../reader/reader.js';
 import { printAnalystQueries, printCounts } from '../store/report.js';
 import { fileStatuses } from '../store/status.js';
@@ -14,7 +14,6 @@ interface PipelineFlags extends GlobalFlags {
   follow?: boolean;
   batchChunks?: number;
   concurrency?: number;
-  processors?: number;
   consumer?: string;
   summary?: boolean;
 }
@@ -25,12 +24,6 @@ function settings(flags: PipelineFlags) {
     'processor.batchChunks': flags.batchChunks,
     'processor.concurrency': flags.concurrency,
   });
-}
-
-function sumTotals(processors: Processor[]): ProcessorTotals {
-  const sum: ProcessorTotals = { batches: 0, chunks: 0, duplicates: 0, records: 0, quarantined: 0, blank: 0 };
-  for (const p of processors) for (const k of Object.keys(sum) as (keyof ProcessorTotals)[]) sum[k] += p.totals[k];
-  return sum;
 }
 
 export function registerPipeline(program: Command): void {
@@ -64,24 +57,22 @@ export function registerPipeline(program: Command): void {
       .description('consume chunks from the Redis stream and commit them (run as many as you like)')
       .option('--batch-chunks <n>', 'chunks per transaction', intArg('batch-chunks', 1, 1000))
       .option('--concurrency <n>', 'batches in flight, each with its own connection', intArg('concurrency', 1, 64))
-      .option('--consumer <name>', 'consumer name in the group (default: host-pid-random; -1, -2… per batch in flight)'),
+      .option('--consumer <name>', 'consumer name in the group (default: host-pid-random)'),
   ).action(
     action(async (flags: PipelineFlags) => {
       const config = settings(flags);
       requireRedis(config, 'the processor');
       const log = createLogger(config.logLevel, 'processor');
-      const loops = config.processor.concurrency;
-      const s = await openServices(config, log, { poolSize: loops + 1, consumer: flags.consumer, queues: loops });
+      const s = await openServices(config, log, { poolSize: config.processor.concurrency + 1, consumer: flags.consumer });
       const parser = new ParsePool(config.processor.parseThreads, log);
-      const processors = s.queues.map((q) => new Processor(s.pool, q, parser, config, log));
-      const totals = () => sumTotals(processors);
-      onSignals(log, () => processors.forEach((p) => p.stop()));
-      const stats = setInterval(() => log.info(totals(), 'progress'), 10_000).unref();
+      const processor = new Processor(s.pool, s.queue, parser, config, log);
+      onSignals(log, () => processor.stop());
+      const stats = setInterval(() => log.info(processor.totals, 'progress'), 10_000).unref();
       try {
-        await Promise.all(processors.map((p) => p.run()));
-        log.info(totals(), 'processor stopped');
+        await processor.run();
+        log.info(processor.totals, 'processor stopped');
       } finally {
-        const t = totals();
+        const t = processor.totals;
         reportUsage('processor', { rows: t.records, quarantined: t.quarantined, chunks: t.chunks });
         clearInterval(stats);
         await parser.close();
@@ -96,29 +87,28 @@ export function registerPipeline(program: Command): void {
       .description('reader and processors in one process; embedded PostgreSQL / in-process queue when none is configured')
       .argument('[paths...]', 'files or directories besides LOG_DIR')
       .option('--follow', 'keep reading growing files and new ones until stopped')
-      .option('--processors <n>', 'processor loops in this process', intArg('processors', 1, 64), 2)
       .option('--batch-chunks <n>', 'chunks per transaction', intArg('batch-chunks', 1, 1000))
+      .option('--concurrency <n>', 'batches in flight, each with its own connection', intArg('concurrency', 1, 64))
       .option('--no-summary', 'do not print counts and analyst queries at the end'),
   ).action(
     action(async (paths: string[], flags: PipelineFlags) => {
       const config = settings(flags);
       const log = createLogger(config.logLevel, 'run');
-      const s = await openServices(config, log, { poolSize: (flags.processors ?? 2) + 2 });
+      const s = await openServices(config, log, { poolSize: config.processor.concurrency + 2 });
       const reader = new Reader(s.pool, s.queue, config, log, { paths });
       const parser = new ParsePool(config.processor.parseThreads, log);
-      const processors = Array.from({ length: flags.processors ?? 2 }, () => new Processor(s.pool, s.queue, parser, config, log));
-      const stopAll = () => {
+      const processor = new Processor(s.pool, s.queue, parser, config, log);
+      onSignals(log, () => {
         reader.stop();
-        processors.forEach((p) => p.stop());
-      };
-      onSignals(log, stopAll);
+        processor.stop();
+      });
       const started = performance.now();
       try {
-        const running = processors.map((p) => p.run());
+        const processing = processor.run();
+        processing.catch(() => reader.stop()); // a failed processor must not leave the reader waiting for commits
         await reader.run();
-        processors.forEach((p) => p.stop());
-        await Promise.all(running);
-        const { records, quarantined } = sumTotals(processors);
+        processor.stop();
+        const { records, quarantined } = await processing;
         reportUsage('run', { rows: records, messages: reader.published, queueBytes: reader.publishedBytes });
         const seconds = (performance.now() - started) / 1000;
         const out = process.stdout;

@@ -15,10 +15,7 @@ import { initDb } from '../store/schema.js';
 export interface Services {
   db: Database;
   pool: pg.Pool;
-  /** The first of `queues`. */
   queue: ChunkQueue;
-  /** One per processor loop: each Redis consumer needs connections of its own for its blocking read. */
-  queues: ChunkQueue[];
   close(): Promise<void>;
 }
 
@@ -35,7 +32,7 @@ export function requireRedis(config: Config, role: string): string {
 export async function openServices(
   config: Config,
   log: Logger,
-  opts: { poolSize: number; consumer?: string; queues?: number },
+  opts: { poolSize: number; consumer?: string },
 ): Promise<Services> {
   const db = await openDatabase(config, log);
   const pool = createPool(db.url, opts.poolSize);
@@ -48,19 +45,16 @@ export async function openServices(
     await db.stop();
     throw err;
   }
-  const count = opts.queues ?? 1;
-  const base = opts.consumer ?? defaultConsumerName();
-  const memory = config.redisUrl ? null : new MemoryQueue(config.queue.maxLength, config.queue.blockMs);
-  const queues: ChunkQueue[] = Array.from({ length: count }, (_, i) =>
-    memory ?? new RedisStreamQueue(config.redisUrl!, config.queue, count === 1 ? base : `${base}-${i + 1}`),
-  );
+  const queue: ChunkQueue = config.redisUrl
+    ? new RedisStreamQueue(config.redisUrl, config.queue, opts.consumer ?? defaultConsumerName())
+    : new MemoryQueue(config.queue.maxLength, config.queue.blockMs);
   let closed = false;
   return {
-    db, pool, queue: queues[0], queues,
+    db, pool, queue,
     async close() {
       if (closed) return;
       closed = true;
-      for (const q of new Set(queues)) await q.close();
+      await queue.close();
       await pool.end();
       await db.stop();
     },

@@ -1,18 +1,21 @@
 /**
- * A processor: a member of the consumer group that turns chunks into committed rows. It
- * acknowledges a message only after the transaction holding its rows and its ledger entry has
- * committed; while PostgreSQL or Redis is unreachable it retries with backoff and says so.
- * stop() lets the batch in hand finish (commit and ack) before run() returns.
+ * A processor: a member of the consumer group that turns chunks into committed rows. Its intake
+ * receives and parses ahead; `concurrency` commit loops each take what is parsed (up to
+ * batchChunks chunks) and commit it in one transaction. A message is acknowledged only after the
+ * transaction holding its rows and its ledger entry has committed; while PostgreSQL or Redis is
+ * unreachable it retries with backoff and says so. stop() ends receiving and lets the loops
+ * commit and acknowledge what is already in hand before run() returns.
  */
 import type pg from 'pg';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../logger.js';
-import { BadChunk, chunkId } from '../queue/chunk.js';
-import { sleep, type ChunkQueue, type Delivery } from '../queue/types.js';
+import { chunkId } from '../queue/chunk.js';
+import { sleep, type ChunkQueue } from '../queue/types.js';
 import { isTransientPgError, withClient } from '../store/db.js';
 import { commitBatch, OverlapRace, type PreparedChunk } from '../store/ledger.js';
 import { PartitionManager } from '../store/partitions.js';
 import { initDb } from '../store/schema.js';
+import { Intake, type Taken } from './intake.js';
 import { parseChunk } from './parse-chunk.js';
 import type { ParsePool } from './parse-pool.js';
 import { reject } from '../logtypes/types.js';
@@ -32,62 +35,57 @@ export class Processor {
   readonly totals: ProcessorTotals = { batches: 0, chunks: 0, duplicates: 0, records: 0, quarantined: 0, blank: 0 };
   private stopping = false;
   private readonly partitions = new PartitionManager();
+  private readonly intake: Intake;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly queue: ChunkQueue,
-    private readonly parser: ParsePool,
+    parser: ParsePool,
     private readonly config: Config,
     private readonly log: Logger,
-  ) {}
+  ) {
+    const { concurrency, batchChunks } = config.processor;
+    // Enough held for every loop's next batch while the current ones commit.
+    this.intake = new Intake(queue, parser, concurrency * batchChunks, log);
+  }
 
-  /** Ask the loop to end after the batch in hand. Safe to call more than once. */
+  /** Stop receiving; what is in hand is committed first. Safe to call more than once. */
   stop(): void {
     this.stopping = true;
+    this.intake.stop();
   }
 
   async run(): Promise<ProcessorTotals> {
-    let backoff = 100;
-    while (!this.stopping) {
-      let deliveries: Delivery[];
-      try {
-        deliveries = await this.queue.receive(this.config.processor.batchChunks);
-        backoff = 100;
-      } catch (err) {
-        this.log.warn({ err: (err as Error).message, retryInMs: backoff }, 'queue unreachable, retrying');
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-        continue;
-      }
-      if (deliveries.length > 0) await this.handle(deliveries);
+    const receiving = this.intake.run();
+    try {
+      await Promise.all(Array.from({ length: this.config.processor.concurrency }, () => this.commitLoop()));
+    } finally {
+      this.intake.stop();
+      await receiving;
     }
     return this.totals;
   }
 
-  /** Decodes, parses, commits and acknowledges one batch. Returns once it is acknowledged (or stopping). */
-  async handle(deliveries: Delivery[]): Promise<void> {
-    const prepared: PreparedChunk[] = [];
-    const ackable: string[] = [];
-    const parsed = await Promise.allSettled(deliveries.map((d) => this.parser.parse(d.message)));
-    parsed.forEach((p, i) => {
-      if (p.status === 'fulfilled') return prepared.push(p.value);
-      // Not a logpipe chunk: nothing can be committed for it. The reader's completion check
-      // notices the missing range and publishes it again.
-      if (!(p.reason instanceof BadChunk)) throw p.reason;
-      this.log.error({ id: deliveries[i].id, err: p.reason.message }, 'undecodable message dropped from the queue');
-      ackable.push(deliveries[i].id);
-    });
-    if (prepared.length > 0) {
-      const committed = await this.commitWithRetry(prepared);
-      if (!committed) return; // stopping before the commit: leave the messages pending for redelivery
+  private async commitLoop(): Promise<void> {
+    for (;;) {
+      const taken = await this.intake.take(this.config.processor.batchChunks);
+      if (taken.length === 0) return; // stopped, nothing left in hand
+      if (!(await this.handle(taken))) return; // stopping while PostgreSQL is unreachable
     }
-    ackable.push(...deliveries.map((d) => d.id).filter((id) => !ackable.includes(id)));
+  }
+
+  /** Commits and acknowledges one batch; false if it gave up because the processor is stopping. */
+  private async handle(taken: Taken[]): Promise<boolean> {
+    const prepared = taken.flatMap((t) => (t.prepared ? [t.prepared] : []));
+    // Stopping before the commit: leave the messages pending for redelivery.
+    if (prepared.length > 0 && !(await this.commitWithRetry(prepared))) return false;
     try {
-      await this.queue.ack(ackable);
+      await this.queue.ack(taken.map((t) => t.id));
     } catch (err) {
       // Harmless: the messages come back and are recognised as duplicates by the ledger.
       this.log.warn({ err: (err as Error).message }, 'acknowledge failed; messages will be redelivered and skipped');
     }
+    return true;
   }
 
   private async commitWithRetry(batch: PreparedChunk[]): Promise<boolean> {

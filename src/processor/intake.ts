@@ -1,0 +1,148 @@
+/**
+ * A processor's intake: receives messages ahead of the commit loops and has each one parsed as
+ * soon as it arrives. A loop that has just committed takes the chunks already parsed (up to a
+ * batch) instead of receiving a batch and waiting for all of it to parse while PostgreSQL idles;
+ * batches grow by themselves when PostgreSQL is the slower side. At most `capacity` messages are
+ * held at a time (received, parsing or parsed), so memory stays bounded.
+ */
+import type { Logger } from '../logger.js';
+import { BadChunk } from '../queue/chunk.js';
+import { sleep, type ChunkQueue, type Delivery } from '../queue/types.js';
+import type { PreparedChunk } from '../store/ledger.js';
+import type { ParsePool } from './parse-pool.js';
+
+/** A received message: its chunk parsed, or null when it was not a logpipe chunk (only to acknowledge). */
+export interface Taken {
+  id: string;
+  prepared: PreparedChunk | null;
+}
+
+const MAX_BACKOFF_MS = 5_000;
+
+/** A promise and the function that settles it (Promise.withResolvers, which Node 20 lacks). */
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+export class Intake {
+  /** Parsed messages by arrival number; handed out strictly in arrival order. */
+  private readonly ready = new Map<number, Taken>();
+  private arrived = 0;
+  private handedOut = 0;
+  /** Received and not yet taken. */
+  private held = 0;
+  /** Of `held`, promised to callers of take() still waiting for their parses. */
+  private claimed = 0;
+  private nextTurn = 0;
+  private serving = 0;
+  private stopped = false;
+  private failure: Error | null = null;
+  private changed = signal();
+
+  constructor(
+    private readonly queue: ChunkQueue,
+    private readonly parser: ParsePool,
+    private readonly capacity: number,
+    private readonly log: Logger,
+  ) {}
+
+  /** Everyone waiting re-checks: something was parsed, taken, or the intake stopped. */
+  private notify(): void {
+    this.changed.resolve();
+    this.changed = signal();
+  }
+
+  /** Stop receiving; what is held is still handed out. Safe to call twice. */
+  stop(): void {
+    this.stopped = true;
+    this.notify();
+  }
+
+  /** The receive loop; returns once stopped. */
+  async run(): Promise<void> {
+    let backoff = 100;
+    while (!this.stopped && !this.failure) {
+      const room = this.capacity - this.held;
+      if (room <= 0) {
+        await this.changed.promise;
+        continue;
+      }
+      let deliveries: Delivery[];
+      try {
+        deliveries = await this.queue.receive(room);
+        backoff = 100;
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message, retryInMs: backoff }, 'queue unreachable, retrying');
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+        continue;
+      }
+      for (const d of deliveries) this.admit(d);
+    }
+  }
+
+  private admit(d: Delivery): void {
+    const seq = this.arrived++;
+    this.held++;
+    this.notify(); // a waiting loop claims it now, not once a later one is parsed
+    this.parser.parse(d.message).then(
+      (prepared) => this.push(seq, { id: d.id, prepared }),
+      (err: Error) => {
+        if (!(err instanceof BadChunk)) {
+          // A bug, not bad input: stop the processor rather than guess (the message stays pending).
+          this.failure = err;
+          this.notify();
+          return;
+        }
+        // Not a logpipe chunk: nothing can be committed for it. The reader's completion check
+        // notices the missing range and publishes it again.
+        this.log.error({ id: d.id, err: err.message }, 'undecodable message dropped from the queue');
+        this.push(seq, { id: d.id, prepared: null });
+      },
+    );
+  }
+
+  private push(seq: number, t: Taken): void {
+    this.ready.set(seq, t);
+    this.notify();
+  }
+
+  /**
+   * The next batch: up to `max` of the messages held and not claimed by an earlier caller (at
+   * least one, waiting for it), in arrival order, returned once all of them are parsed. Callers
+   * are served in order. [] once stopped and nothing is held. Throws if parsing failed for a
+   * reason other than bad input.
+   */
+  async take(max: number): Promise<Taken[]> {
+    while (this.held - this.claimed === 0) {
+      if (this.failure) throw this.failure;
+      if (this.stopped) return [];
+      await this.changed.promise;
+    }
+    const count = Math.min(max, this.held - this.claimed);
+    this.claimed += count;
+    const turn = this.nextTurn++;
+    while (this.serving !== turn || !this.parsedAhead(count)) {
+      if (this.failure) throw this.failure;
+      await this.changed.promise;
+    }
+    this.serving++;
+    this.claimed -= count;
+    this.held -= count;
+    const out: Taken[] = [];
+    for (let i = 0; i < count; i++) {
+      out.push(this.ready.get(this.handedOut)!);
+      this.ready.delete(this.handedOut++);
+    }
+    this.notify();
+    return out;
+  }
+
+  /** Whether the next `count` messages in arrival order are all parsed. */
+  private parsedAhead(count: number): boolean {
+    for (let i = 0; i < count; i++) if (!this.ready.has(this.handedOut + i)) return false;
+    return true;
+  }
+}
