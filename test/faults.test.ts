@@ -54,9 +54,11 @@ test('processor SIGKILLed mid-batch, three times: exactly once', { timeout: 180_
   const { pool, env } = await setup({ LOGPIPE_QUEUE_MAX_LENGTH: '8' });
   const reader = startCli(['reader'], env);
   for (let i = 0; i < 3; i++) {
+    const before = await committedLines(pool);
     const p = startCli(['processor'], env);
-    await until(async () => (await committedLines(pool)) > 0 || p.child.exitCode !== null, 20_000, 'first commit');
-    await sleep(rng.int(50, 400));
+    // Killed a random moment after its first commit, while it holds batches in flight.
+    await until(async () => (await committedLines(pool)) > before || p.child.exitCode !== null, 20_000, 'a commit');
+    await sleep(rng.int(0, 150));
     await kill(p);
   }
   assert.ok((await committedLines(pool)) < report.lines, 'the kills happened before the end');
@@ -69,7 +71,10 @@ test('reader SIGKILLed mid-file, three times: exactly once', { timeout: 180_000 
   const processor = startCli(['processor'], env);
   for (let i = 0; i < 3; i++) {
     const r = startCli(['reader'], env);
-    await sleep(rng.int(300, 900));
+    // Killed at a random point of its progress (not after a fixed time: a fast pipeline would
+    // finish first), each time further on.
+    const target = Math.floor(report.lines * (i + rng.int(2, 8) / 10) / 4);
+    await until(async () => (await committedLines(pool)) >= target || r.child.exitCode !== null, 60_000, `${target} lines committed`);
     await kill(r);
   }
   assert.ok((await committedLines(pool)) < report.lines, 'the kills happened before the end');
