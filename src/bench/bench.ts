@@ -152,9 +152,17 @@ function exitedBadly(roles: Role[]): () => string | null {
   };
 }
 
-async function stopRoles(roles: Role[]): Promise<void> {
-  for (const r of roles) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGTERM');
+/**
+ * Ends a contender: `finishing` roles (reader, run) exit by themselves once everything is
+ * committed and are waited for (a SIGTERM could land while they are already exiting, and kill
+ * them); `services` (processors) are sent SIGTERM. Every one must exit with code 0.
+ */
+async function stopRoles(finishing: Role[], services: Role[] = []): Promise<void> {
+  for (const r of services) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGTERM');
+  const late = setTimeout(() => finishing.forEach((r) => r.child.kill('SIGTERM')), 30_000);
+  const roles = [...finishing, ...services];
   const codes = await Promise.all(roles.map((r) => r.exited));
+  clearTimeout(late);
   codes.forEach((c, i) => {
     if (c !== 0) throw new Error(`${roles[i].name} exited with ${c === null ? 'a signal' : `code ${c}`}`);
   });
@@ -298,7 +306,7 @@ export class Bench {
         NAIVE_POLL_MS,
       );
       const postgresCpuSeconds = pgCpuUsed();
-      await stopRoles([processor, reader]);
+      await stopRoles([reader], [processor]);
       const ur = readUsage(reader);
       const up = readUsage(processor);
       const bytes = await onDiskBytes(client, ['public']);
@@ -369,7 +377,7 @@ export class Bench {
         exitedBadly([...processors, reader]),
       );
       const postgresCpuSeconds = pgCpuUsed();
-      await stopRoles([reader, ...processors]);
+      await stopRoles([reader], processors);
       const usages = [reader, ...processors].map(readUsage);
       const bytes = await withClient(pool, async (c) => {
         await c.query('VACUUM ANALYZE');
