@@ -70,7 +70,10 @@ export class ParsePool {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       t.pending.set(id, { resolve, reject });
-      t.worker.postMessage({ id, message } satisfies ParseRequest);
+      // The body is often a view into a larger buffer (a socket read), which a plain postMessage
+      // would clone whole: copy just its bytes and move them.
+      const body = new Uint8Array(message.body);
+      t.worker.postMessage({ id, header: message.header, body } satisfies ParseRequest, [body.buffer]);
     });
   }
 

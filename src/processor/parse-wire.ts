@@ -2,13 +2,15 @@
  * What crosses between the processor's main thread and its parse threads: an encoded chunk one
  * way, its COPY rows and counts the other, with the buffers moved (transferred), not copied.
  */
-import type { Chunk, ChunkHeader, EncodedChunk } from '../queue/chunk.js';
+import type { Chunk, ChunkHeader } from '../queue/chunk.js';
 import { CopyBuffer } from '../store/copy-buffer.js';
 import type { ChunkRows } from './parse-chunk.js';
 
+/** An encoded chunk on its way to a parse thread; the body arrives as a plain Uint8Array. */
 export interface ParseRequest {
   id: number;
-  message: EncodedChunk;
+  header: string;
+  body: Uint8Array;
 }
 
 /** ChunkRows with its buffers as plain bytes, as they cross the thread boundary. */

@@ -24,10 +24,10 @@ function warmUp(lines = 5_000): void {
 }
 warmUp();
 
-port.on('message', ({ id, message }: ParseRequest) => {
+port.on('message', ({ id, header, body }: ParseRequest) => {
   let reply: ParseReply;
   try {
-    const chunk = decodeChunk(message);
+    const chunk = decodeChunk({ header, body });
     reply = { id, ok: true, ...toTransfer(chunk, parseChunk(chunk).rows) };
   } catch (err) {
     reply = { id, ok: false, badChunk: err instanceof BadChunk, error: (err as Error).message };

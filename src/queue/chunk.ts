@@ -55,7 +55,7 @@ function outputSize(bytes: number): number {
 }
 
 /** Synchronous: it runs on a parse thread (src/processor/parse-worker.ts), never the event loop. */
-export function decodeChunk(encoded: EncodedChunk): Chunk {
+export function decodeChunk(encoded: { header: string; body: Uint8Array }): Chunk {
   try {
     const header = JSON.parse(encoded.header) as ChunkHeader;
     // The byte range bounds the payload's size: one output buffer, nothing to join.
