@@ -127,6 +127,29 @@ test('messages in the stream that are not logpipe chunks are dropped with an err
   await assertExactlyOnce(pool, report);
 });
 
+test('SIGTERM breaks the blocking read of an idle processor instead of waiting it out', async () => {
+  const { env } = await fresh();
+  const config = join(dir, 'long-block.json');
+  writeFileSync(config, JSON.stringify({ queue: { blockMs: 30_000 } }));
+  const redis = new Redis(REDIS_URL);
+  const processor = startCli(['processor', '--consumer', 'idle'], { ...env, LOGPIPE_CONFIG: config });
+  // Wait until it has created the group, which it does right before blocking on the empty stream.
+  const groups = async () => {
+    try {
+      return ((await redis.xinfo('GROUPS', `${env.LOGPIPE_QUEUE_PREFIX}:chunks`)) as unknown[]).length;
+    } catch {
+      return 0; // no stream yet
+    }
+  };
+  while ((await groups()) === 0) await sleep(20);
+  await sleep(500);
+  const stoppedAt = Date.now();
+  processor.child.kill('SIGTERM');
+  assert.equal(await processor.exited, 0, processor.output());
+  redis.disconnect();
+  assert.ok(Date.now() - stoppedAt < 10_000, `exited ${Date.now() - stoppedAt} ms after SIGTERM (its blocking read is 30 s)`);
+});
+
 test('a bad configuration stops the process before it starts, naming the setting', async () => {
   const out = await runCli(['processor'], { DATABASE_URL: 'postgres://x@127.0.0.1/none', REDIS_URL, LOGPIPE_BATCH_CHUNKS: 'many' });
   assert.equal(out.code, 2);

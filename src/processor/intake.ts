@@ -54,9 +54,10 @@ export class Intake {
     this.changed = signal();
   }
 
-  /** Stop receiving; what is held is still handed out. Safe to call twice. */
+  /** Stop receiving (a blocked receive returns at once); what is held is still handed out. Safe to call twice. */
   stop(): void {
     this.stopped = true;
+    this.queue.interrupt();
     this.notify();
   }
 

@@ -13,6 +13,7 @@ export class MemoryQueue implements ChunkQueue {
   private nextId = 0;
   private readonly token = String(Date.now());
   private waiters: (() => void)[] = [];
+  private interrupted = false;
 
   constructor(
     private readonly maxLength: number,
@@ -45,10 +46,15 @@ export class MemoryQueue implements ChunkQueue {
   }
 
   async receive(max: number): Promise<Delivery[]> {
-    if (this.items.length === 0) await this.waitForChange(this.blockMs);
+    if (this.items.length === 0 && !this.interrupted) await this.waitForChange(this.blockMs);
     const got = this.items.splice(0, max);
     this.inFlight += got.length;
     return got;
+  }
+
+  interrupt(): void {
+    this.interrupted = true;
+    this.wake();
   }
 
   async ack(ids: string[]): Promise<void> {

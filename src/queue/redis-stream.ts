@@ -26,6 +26,7 @@ export class RedisStreamQueue implements ChunkQueue {
   /** A separate connection for the blocking XREADGROUP, so commands never wait behind it. */
   private blocking: Redis | null = null;
   private groupReady = false;
+  private interrupted = false;
   private lastClaim = 0;
   private claimCursor = '0-0';
 
@@ -84,6 +85,7 @@ export class RedisStreamQueue implements ChunkQueue {
   }
 
   async receive(max: number): Promise<Delivery[]> {
+    if (this.interrupted) return [];
     await this.ensureGroup();
     try {
       const dead: string[] = [];
@@ -111,6 +113,9 @@ export class RedisStreamQueue implements ChunkQueue {
       if (dead.length) await this.ack(dead);
       return got;
     } catch (err) {
+      // Its blocking connection was closed by interrupt(). A reply Redis had already sent is
+      // lost with it; those messages stay pending and are claimed after claimIdleMs.
+      if (this.interrupted) return [];
       // The stream or group vanished (Redis flushed or restarted): recreate on the next call.
       if (String((err as Error).message).includes('NOGROUP')) {
         this.groupReady = false;
@@ -151,10 +156,15 @@ export class RedisStreamQueue implements ChunkQueue {
     return (await this.redis.get(this.keys.epoch)) ?? token;
   }
 
-  async close(): Promise<void> {
-    // disconnect() breaks a blocking XREADGROUP at once; safe to call twice.
+  interrupt(): void {
+    this.interrupted = true;
+    // disconnect() breaks a blocking XREADGROUP at once.
     this.blocking?.disconnect();
     this.blocking = null;
+  }
+
+  async close(): Promise<void> {
+    this.interrupt();
     if (this.redis.status !== 'end') {
       await this.redis.quit().catch(() => this.redis.disconnect());
     }

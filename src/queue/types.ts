@@ -22,6 +22,11 @@ export interface ChunkQueue {
   publish(message: EncodedChunk, signal?: AbortSignal): Promise<void>;
   /** Up to `max` messages: claimed ones of dead consumers first, then new ones; [] after a wait. */
   receive(max: number): Promise<Delivery[]>;
+  /**
+   * A receive() waiting for messages returns [] now, and later ones at once: the consumer is
+   * stopping (a SIGTERM should not wait out the blocking read). Safe to call twice.
+   */
+  interrupt(): void;
   /** Acknowledge (and delete) messages whose rows are committed. */
   ack(ids: string[]): Promise<void>;
   stats(): Promise<QueueStats>;
