@@ -4,7 +4,7 @@
  * never go to the wrong caller, and a thread that dies is replaced.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -86,4 +86,24 @@ test('a thread that dies fails only what it held and is replaced', async () => {
     await pool.close();
   }
   await assert.rejects(pool.parse(await encodeChunk(chunks[0])), /closed/);
+});
+
+test('threads that keep dying make every parse fail instead of being restarted forever', async () => {
+  const script = join(dir, 'broken-worker.mjs');
+  writeFileSync(script, "throw new Error('cannot start');\n");
+  const pool = new ParsePool(1, log, new URL(`file://${script}`));
+  try {
+    const message = await encodeChunk(chunks[0]);
+    // Each failure comes from a thread that died; after a few the pool gives up for good.
+    let last: Error | null = null;
+    for (let i = 0; i < 10 && !/keep dying/.test(last?.message ?? ''); i++) {
+      last = await pool.parse(message).then(() => null, (err: Error) => err);
+      assert.ok(last, 'a broken thread parses nothing');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.match(last!.message, /parse threads keep dying/);
+    await assert.rejects(pool.parse(message), /keep dying/);
+  } finally {
+    await pool.close();
+  }
 });

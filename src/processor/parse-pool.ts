@@ -27,20 +27,28 @@ interface Thread {
   pending: Map<number, Pending>;
 }
 
+/** More thread deaths than this within DEATH_WINDOW_MS: the script itself is broken; stop. */
+const MAX_DEATHS = 3;
+const DEATH_WINDOW_MS = 10_000;
+
 export class ParsePool {
   private readonly threads: Thread[] = [];
   private nextId = 0;
   private closed = false;
+  private deaths: number[] = [];
+  /** Set when threads keep dying: every parse fails with it (the processor stops) rather than respawn forever. */
+  private broken: Error | null = null;
 
   constructor(
     size: number,
     private readonly log: Logger,
+    private readonly script: URL = workerUrl(),
   ) {
     for (let i = 0; i < size; i++) this.threads.push(this.start());
   }
 
   private start(): Thread {
-    const t: Thread = { worker: new Worker(workerUrl()), pending: new Map() };
+    const t: Thread = { worker: new Worker(this.script), pending: new Map() };
     t.worker.unref(); // an idle parse thread never keeps the process alive
     t.worker.on('message', (reply: ParseReply) => {
       const p = t.pending.get(reply.id);
@@ -49,12 +57,20 @@ export class ParsePool {
       if (reply.ok) p.resolve(fromWire(reply));
       else p.reject(reply.badChunk ? new BadChunk(reply.error) : new Error(reply.error));
     });
-    // A thread that dies (out of memory, a bug) fails what it held; a fresh one takes its place.
+    // A thread that dies (out of memory, a bug) fails what it held; a fresh one takes its place,
+    // unless they keep dying.
     const failed = (err: Error) => {
       for (const p of t.pending.values()) p.reject(err);
       t.pending.clear();
       const i = this.threads.indexOf(t);
-      if (i === -1 || this.closed) return;
+      if (i === -1 || this.closed || this.broken) return;
+      const now = Date.now();
+      this.deaths = [...this.deaths.filter((d) => now - d < DEATH_WINDOW_MS), now];
+      if (this.deaths.length > MAX_DEATHS) {
+        this.broken = new Error(`parse threads keep dying (${this.deaths.length} in ${DEATH_WINDOW_MS / 1000} s), last: ${err.message}`);
+        this.log.error({ err: err.message }, 'parse threads keep dying; giving up');
+        return;
+      }
       this.log.error({ err: err.message }, 'parse thread died; starting another');
       this.threads[i] = this.start();
     };
@@ -66,6 +82,7 @@ export class ParsePool {
   /** Decodes and parses one message on the least busy thread. Rejects with BadChunk if it is not a logpipe chunk. */
   parse(message: EncodedChunk): Promise<{ chunk: Chunk; rows: ChunkRows }> {
     if (this.closed) return Promise.reject(new Error('parse pool closed'));
+    if (this.broken) return Promise.reject(this.broken);
     const t = this.threads.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

@@ -20,7 +20,11 @@ function warmUp(lines = 5_000): void {
   const examples = LOG_TYPES.flatMap((t) => t.examples);
   const rounds = Math.ceil(lines / examples.length);
   const payload = Buffer.from((examples.join('\n') + '\n').repeat(rounds));
-  parseChunk({ fileId: 0, start: 0, end: payload.length, firstLine: 1, lineCount: rounds * examples.length, payload });
+  try {
+    parseChunk({ fileId: 0, start: 0, end: payload.length, firstLine: 1, lineCount: rounds * examples.length, payload });
+  } catch {
+    // Only an optimisation: a bad example line is the conformance tests' business, not a reason to stop.
+  }
 }
 warmUp();
 
