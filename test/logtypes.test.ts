@@ -8,6 +8,7 @@ import { buildPools } from '../src/generator/pools.js';
 import { Rng } from '../src/generator/rng.js';
 import { LOG_TYPES, parseLine } from '../src/logtypes/registry.js';
 import type { Parsed, ParseResult } from '../src/logtypes/types.js';
+import { parseChunk } from '../src/processor/parse-chunk.js';
 
 function ok(r: ParseResult): Parsed {
   assert.ok(r.ok, r.ok ? '' : `rejected: ${r.reason} (${r.detail})`);
@@ -159,4 +160,25 @@ describe('auth', () => {
 test('a NUL byte is invalid_encoding; an unknown shape is unknown_format', () => {
   assert.equal(reason('2024-01-15T10:23:45.123Z client 1.2.3.4\0 query: a IN A + (1.1.1.1) NOERROR'), 'invalid_encoding');
   assert.equal(reason('kernel: usb 1-1: new device'), 'unknown_format');
+});
+
+test('a module that throws anyway costs its line (quarantined with the error), not its chunk', () => {
+  const dns = LOG_TYPES.find((t) => t.name === 'dns')!;
+  const parse = dns.parse;
+  // Fault injection: parsers are total by contract, so make one throw on a chosen line.
+  dns.parse = (line) => (line.includes('boom.example') ? (null as unknown as { x: number }).x : parse(line)) as ParseResult;
+  try {
+    const lines = [
+      '2024-01-15T10:23:45.123Z client 192.168.1.100 query: google.com IN A + (10.1.2.3) NOERROR',
+      '2024-01-15T10:23:46.123Z client 192.168.1.100 query: boom.example IN A + (10.1.2.3) NOERROR',
+      '2024-01-15T10:23:47.123Z|action=accept|src=192.168.1.1|dst=10.0.0.1',
+    ];
+    const { result } = parseLine(lines[1]);
+    assert.ok(!result.ok && result.reason === 'unknown_format' && /^dns parser failed: /.test(result.detail), JSON.stringify(result));
+    const payload = Buffer.from(lines.join('\n') + '\n');
+    const { rows } = parseChunk({ fileId: 1, start: 0, end: payload.length, firstLine: 1, lineCount: 3, payload });
+    assert.deepEqual([rows.records, rows.quarantined, rows.reasons.get('unknown_format')], [2, 1, 1]);
+  } finally {
+    dns.parse = parse;
+  }
 });

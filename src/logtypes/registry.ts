@@ -29,7 +29,14 @@ const NUL: LineOutcome = { typeIndex: -1, result: reject('invalid_encoding', 'li
 export function parseLine(line: string): LineOutcome {
   if (line.indexOf('\0') !== -1) return NUL;
   for (let i = 0; i < LOG_TYPES.length; i++) {
-    if (LOG_TYPES[i].recognise(line)) return { typeIndex: i, result: LOG_TYPES[i].parse(line) };
+    try {
+      if (LOG_TYPES[i].recognise(line)) return { typeIndex: i, result: LOG_TYPES[i].parse(line) };
+    } catch (err) {
+      // Modules are total by contract (and fuzzed); should one throw anyway, the line is
+      // quarantined with the error, and the rest of its chunk goes on.
+      const detail = `${LOG_TYPES[i].name} parser failed: ${(err as Error)?.message ?? String(err)}`.slice(0, 200);
+      return { typeIndex: i, result: reject('unknown_format', detail) };
+    }
   }
   return UNKNOWN;
 }
