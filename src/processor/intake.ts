@@ -1,13 +1,15 @@
 /**
  * A processor's intake: receives messages ahead of the commit loops and has each one parsed as
- * soon as it arrives. A loop that has just committed takes the chunks already parsed (up to a
- * batch) instead of receiving a batch and waiting for all of it to parse while PostgreSQL idles;
- * batches grow by themselves when PostgreSQL is the slower side. At most `capacity` messages are
- * held at a time (received, parsing or parsed), so memory stays bounded.
+ * soon as it arrives. A loop that has just committed claims up to a batch of what has arrived,
+ * most of it parsed already while the previous batch committed, instead of receiving a batch
+ * and only then parsing all of it while PostgreSQL idles; the first batch is what has arrived,
+ * not a full one. At most `capacity` messages are held at a time (received, parsing or parsed),
+ * so memory stays bounded.
  */
+import { Backoff } from '../backoff.js';
 import type { Logger } from '../logger.js';
 import { BadChunk } from '../queue/chunk.js';
-import { sleep, type ChunkQueue, type Delivery } from '../queue/types.js';
+import type { ChunkQueue, Delivery } from '../queue/types.js';
 import type { PreparedChunk } from '../store/ledger.js';
 import type { ParsePool } from './parse-pool.js';
 
@@ -16,8 +18,6 @@ export interface Taken {
   id: string;
   prepared: PreparedChunk | null;
 }
-
-const MAX_BACKOFF_MS = 5_000;
 
 /** A promise and the function that settles it (Promise.withResolvers, which Node 20 lacks). */
 function signal(): { promise: Promise<void>; resolve: () => void } {
@@ -63,7 +63,7 @@ export class Intake {
 
   /** The receive loop; returns once stopped. */
   async run(): Promise<void> {
-    let backoff = 100;
+    const backoff = new Backoff();
     while (!this.stopped && !this.failure) {
       const room = this.capacity - this.held;
       if (room <= 0) {
@@ -73,11 +73,10 @@ export class Intake {
       let deliveries: Delivery[];
       try {
         deliveries = await this.queue.receive(room);
-        backoff = 100;
+        backoff.reset();
       } catch (err) {
-        this.log.warn({ err: (err as Error).message, retryInMs: backoff }, 'queue unreachable, retrying');
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+        this.log.warn({ err: (err as Error).message, retryInMs: backoff.nextMs }, 'queue unreachable, retrying');
+        await backoff.wait();
         continue;
       }
       for (const d of deliveries) this.admit(d);

@@ -7,10 +7,11 @@
  * commit and acknowledge what is already in hand before run() returns.
  */
 import type pg from 'pg';
+import { Backoff } from '../backoff.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import { chunkId } from '../queue/chunk.js';
-import { sleep, type ChunkQueue } from '../queue/types.js';
+import type { ChunkQueue } from '../queue/types.js';
 import { isTransientPgError, withClient } from '../store/db.js';
 import { commitBatch, OverlapRace, type PreparedChunk } from '../store/ledger.js';
 import { PartitionManager } from '../store/partitions.js';
@@ -28,8 +29,6 @@ export interface ProcessorTotals {
   quarantined: number;
   blank: number;
 }
-
-const MAX_BACKOFF_MS = 5_000;
 
 export class Processor {
   readonly totals: ProcessorTotals = { batches: 0, chunks: 0, duplicates: 0, records: 0, quarantined: 0, blank: 0 };
@@ -89,7 +88,7 @@ export class Processor {
   }
 
   private async commitWithRetry(batch: PreparedChunk[]): Promise<boolean> {
-    let backoff = 100;
+    const backoff = new Backoff();
     let quarantinedWhole = false;
     let recreated = 0;
     for (let attempt = 1; ; attempt++) {
@@ -121,9 +120,8 @@ export class Processor {
         }
         if (err instanceof OverlapRace || isTransientPgError(err)) {
           if (this.stopping && attempt > 1) return false;
-          this.log.warn({ err: e.message, attempt, retryInMs: backoff }, 'database unavailable, retrying');
-          await sleep(backoff);
-          backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+          this.log.warn({ err: e.message, attempt, retryInMs: backoff.nextMs }, 'database unavailable, retrying');
+          await backoff.wait();
           continue;
         }
         if (batch.length > 1) {

@@ -9,6 +9,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import type pg from 'pg';
+import { Backoff } from '../backoff.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import { encodeChunk, type Chunk } from '../queue/chunk.js';
@@ -100,14 +101,14 @@ export class Reader {
   private async publish(chunk: Chunk, later: Set<string>): Promise<boolean> {
     if (later.has(`${chunk.start}-${chunk.end}`)) return false; // already committed
     const message = await encodeChunk(chunk);
-    for (let backoff = 100; ; backoff = Math.min(backoff * 2, 5_000)) {
+    for (const backoff = new Backoff(); ; ) {
       try {
         await this.queue.publish(message, this.abort.signal);
         break;
       } catch (err) {
         if (this.stopped) return false;
-        this.log.warn({ err: (err as Error).message, retryInMs: backoff }, 'queue unreachable, retrying');
-        await sleep(backoff, this.abort.signal);
+        this.log.warn({ err: (err as Error).message, retryInMs: backoff.nextMs }, 'queue unreachable, retrying');
+        await backoff.wait(this.abort.signal);
       }
     }
     this.published++;

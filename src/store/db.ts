@@ -1,5 +1,6 @@
 /** Connections to PostgreSQL: one pool per process, sized for its role. */
 import pg from 'pg';
+import { Backoff } from '../backoff.js';
 
 // bigint/int8 (OID 20) and numeric counts come back as JS numbers: every count logpipe reads
 // fits in 2^53.
@@ -43,15 +44,14 @@ export async function retrying<T>(
   log: { warn(obj: object, msg: string): void },
   signal?: AbortSignal,
 ): Promise<T> {
-  let backoff = 100;
+  const backoff = new Backoff();
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
       if (!isTransientPgError(err) || signal?.aborted) throw err;
-      log.warn({ err: (err as Error).message, attempt, retryInMs: backoff }, `database unavailable (${what}), retrying`);
-      await new Promise((r) => setTimeout(r, backoff));
-      backoff = Math.min(backoff * 2, 5_000);
+      log.warn({ err: (err as Error).message, attempt, retryInMs: backoff.nextMs }, `database unavailable (${what}), retrying`);
+      await backoff.wait();
     }
   }
 }

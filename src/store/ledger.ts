@@ -10,7 +10,7 @@ import { LOG_TYPES } from '../logtypes/registry.js';
 import { unpackTypeKey, type ChunkRows, type Segment } from '../processor/parse-chunk.js';
 import type { Chunk } from '../queue/chunk.js';
 import { copyRows, copySqlFor, QUARANTINE_COPY_SQL } from './copy.js';
-import { PartitionManager } from './partitions.js';
+import { dayName, PartitionManager } from './partitions.js';
 import { BOOK_SCHEMA } from './schema.js';
 
 export interface PreparedChunk {
@@ -174,7 +174,7 @@ async function updateRollups(client: pg.ClientBase, written: ChunkRows[]): Promi
     const [dayKey, keyIndex] = unpackTypeKey(k);
     const [day, typeIndex] = unpackTypeKey(dayKey);
     const type = LOG_TYPES[typeIndex];
-    const date = new Date(day * 86_400_000).toISOString().slice(0, 10);
+    const date = dayName(day);
     for (const [value, count] of values) {
       kt.push(type.name);
       kc.push(type.rollupKeys![keyIndex].column);

@@ -12,7 +12,8 @@ export function dayOf(epochMs: number): number {
   return Math.floor(epochMs / DAY_MS);
 }
 
-function dayName(day: number): string {
+/** `YYYY-MM-DD` of a day number. */
+export function dayName(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
 
