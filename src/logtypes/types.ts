@@ -1,11 +1,14 @@
 /**
  * The contract every log type implements. A log type is one module (src/logtypes/<name>/) that
- * says how to recognise its lines cheaply, how to parse them into typed values, which columns and
- * indexes its table has, and how to generate sample lines. The DDL, the COPY column lists, the
- * schema docs and the conformance tests are all derived from these declarations.
+ * says which syslog programs and which message shapes are its own, how to parse a message into
+ * typed values, which columns and indexes its table has, and how to generate sample lines. The
+ * envelope (stamp, host, program) is parsed before, once per line (src/logtypes/envelope/). The
+ * DDL, the COPY column lists, the schema docs and the conformance tests derive from these
+ * declarations.
  */
 import type { Rng } from '../generator/rng.js';
 import type { SharedPools } from '../generator/pools.js';
+import type { Envelope } from './envelope/types.js';
 
 /** Why a line was quarantined. A fixed set: metrics and quarantine rows use these codes. */
 export const REJECTION_REASONS = [
@@ -16,6 +19,7 @@ export const REJECTION_REASONS = [
   'missing_field', // a required field is absent or empty
   'line_too_long', // longer than chunk.maxLineBytes; only a prefix is kept as evidence
   'invalid_encoding', // invalid UTF-8 or a NUL byte
+  'unsupported_message', // a well-formed line from a program no log type models, or a message of its program that is not kept
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
@@ -75,17 +79,24 @@ export interface LogType {
    */
   rollupKeys?: { column: string; why: string }[];
   /**
-   * Cheap test on a line (already trimmed, valid UTF-8, no NUL): does it look like this type?
-   * Must not allocate much; the first type that recognises a line parses it.
+   * Syslog programs (tag or APP-NAME, without path) whose lines are this type's: a line from one
+   * of them goes to this type alone, and if `recognise` refuses its message it is quarantined as
+   * `unsupported_message` (a real auth.log holds many sshd messages that are not logins).
    */
-  recognise(line: string): boolean;
-  /** Pure and total: never throws, returns a record or a rejection. */
-  parse(line: string): ParseResult;
+  programs: readonly string[];
+  /**
+   * Cheap test on the message at `env.msgStart` (the line is trimmed, valid UTF-8, no NUL): is it
+   * this type's? Lines without a program, or from a program no type claims, go to the first type
+   * that recognises them. Must not allocate much.
+   */
+  recognise(line: string, env: Envelope): boolean;
+  /** Pure and total: never throws, returns a record (values[0] is env.ts) or a rejection. */
+  parse(line: string, env: Envelope): ParseResult;
   /** Share of generated sample lines (the seed's mix: firewall 0.5, dns 0.3, auth 0.2). */
   sampleWeight: number;
   /** One sample line for the given timestamp text, drawn from the seed's value pools. */
   generate(rng: Rng, ts: string, pools: SharedPools): string;
-  /** Real-world lines this type must accept (used by the conformance suite and docs). */
+  /** Lines this type must accept, in each envelope it meets (used by the conformance suite, the docs and the parse thread's warm-up). */
   examples: string[];
 }
 

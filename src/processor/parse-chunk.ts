@@ -3,7 +3,9 @@
  * never throws on bad input: every line becomes a record, a blank or a quarantined line.
  */
 import { isUtf8 } from 'node:buffer';
+import type { ParseContext } from '../logtypes/envelope/types.js';
 import { LOG_TYPES, parseLine } from '../logtypes/registry.js';
+import { TimeZone } from '../logtypes/time.js';
 import { reject, type PgType, type Rejected } from '../logtypes/types.js';
 import { BadChunk, type Chunk } from '../queue/chunk.js';
 import { CopyBuffer } from '../store/copy-buffer.js';
@@ -65,6 +67,7 @@ class RowBuilder {
 
   constructor(
     private readonly fileId: number,
+    private readonly ctx: ParseContext,
     private readonly refuseAll?: Rejected,
   ) {}
 
@@ -79,7 +82,7 @@ class RowBuilder {
       this.quarantine(lineNo, this.refuseAll, Buffer.from(text));
       return;
     }
-    const { typeIndex, result } = parseLine(trimmed);
+    const { typeIndex, result } = parseLine(trimmed, this.ctx);
     if (!result.ok) {
       this.quarantine(lineNo, result, Buffer.from(text), typeIndex);
       return;
@@ -150,6 +153,22 @@ class RowBuilder {
 }
 
 /**
+ * What the chunk's lines need from their file: the input's zone for stamps without one, and the
+ * year for RFC 3164 stamps (fixed, or from the file's modification time as the reader saw it).
+ */
+export function contextOf(chunk: Chunk): ParseContext {
+  let zone: TimeZone;
+  try {
+    zone = TimeZone.of(chunk.tz ?? 'UTC');
+  } catch {
+    throw new BadChunk(`chunk ${chunk.fileId}:${chunk.start}: unknown time zone "${chunk.tz}"`);
+  }
+  const ref = chunk.mtime ?? Date.now();
+  const wall = new Date(ref + zone.offsetAt(ref) * 60_000);
+  return { zone, year: chunk.year ?? null, refYear: wall.getUTCFullYear(), refMonth: wall.getUTCMonth() + 1 };
+}
+
+/**
  * Parses a chunk. With `skip`, lines for which it returns true (already committed by an
  * overlapping chunk) are left out, and `segments` says which byte/line ranges were kept.
  */
@@ -159,7 +178,7 @@ export function parseChunk(
   /** Last resort when PostgreSQL refused the chunk: quarantine every non-blank line with this. */
   refuseAll?: Rejected,
 ): { rows: ChunkRows; segments: Segment[] } {
-  const b = new RowBuilder(chunk.fileId, refuseAll);
+  const b = new RowBuilder(chunk.fileId, contextOf(chunk), refuseAll);
   const { payload } = chunk;
   const clean = !skip && !refuseAll && !chunk.truncated?.length && payload.indexOf(0) === -1 && isUtf8(payload);
   if (clean) {

@@ -23,6 +23,12 @@ export interface ChunkHeader {
   lineCount: number;
   /** Lines cut because they exceeded the line limit: [index in chunk, original byte length]. */
   truncated?: [number, number][];
+  /** The input's IANA zone for stamps without one (input.timezone); absent: UTC. */
+  tz?: string;
+  /** A fixed year for RFC 3164 stamps (input.year); absent: from `mtime`. */
+  year?: number;
+  /** The file's modification time (ms) when the chunk was read: RFC 3164 stamps take their year from it. */
+  mtime?: number;
 }
 
 export interface Chunk extends ChunkHeader {

@@ -1,20 +1,26 @@
 /**
- * SSH authentication (OpenSSH sshd via syslog): `TS HOST sshd[PID]: MESSAGE`. Messages kept:
+ * SSH authentication: OpenSSH's sshd (and sshd-session, which logs them since OpenSSH 9.8) in any
+ * syslog envelope. Messages kept:
  *   Accepted|Failed METHOD for [invalid user ]USER from IP port N [ssh2[: KEY…]]
  *   Invalid user USER from IP [port N]
  *   Connection closed by [authenticating|invalid ]user USER IP port N [[preauth]]
  *   Disconnected from [authenticating|invalid ]user USER IP port N [[preauth]]
- * Other sshd messages (session opened, Received disconnect…) are quarantined as unknown_format,
- * never dropped silently. Usernames may contain spaces (real sshd logs them verbatim), so the
- * username ends at the last " from " / the address, not at the first space.
+ * METHOD is kept as logged (password, publickey, keyboard-interactive/pam, hostbased, none…);
+ * what follows `ssh2:` (the key type and fingerprint) is not stored. Other sshd messages (session
+ * opened, Received disconnect…) are quarantined as unsupported_message, never dropped silently.
+ * Usernames may contain spaces (sshd logs them verbatim), so the username ends at the last
+ * " from " / the address, not at the first space.
  */
-import { isIP, MAX_INT4, MAX_PORT, parseTimestamp, parseUint, startsWithDate, timestampEnd } from '../fields.js';
+import { isIP, MAX_PORT, parseUint } from '../fields.js';
+import type { Envelope } from '../envelope/types.js';
 import { reject, type LogType, type ParseResult, type Value } from '../types.js';
 
 const HOSTS = ['auth-srv01', 'auth-srv02', 'auth-srv03', 'auth-srv04', 'auth-srv05', 'auth-srv06', 'auth-srv07'];
 const USERS = ['admin', 'root', 'jsmith', 'adrutin', 'deploy-bot', 'backup-svc', 'unknown', 'cjones', 'mlee'];
 const METHODS = ['password', 'publickey', 'keyboard-interactive'];
 const STATUSES = ['Accepted', 'Accepted', 'Accepted', 'Failed', 'Failed']; // 3/5 accepted
+
+const KEPT = ['Accepted ', 'Failed ', 'Invalid user ', 'Connection closed by ', 'Disconnected from '];
 
 /** `IP port N[ rest]` starting at `from`; returns [ip, port] or a rejection. */
 function addressAndPort(msg: string, from: number, portRequired: boolean): [string, number | null] | ParseResult {
@@ -39,66 +45,42 @@ function stripUserPrefix(s: string): [string, boolean] {
   return [s, false];
 }
 
-function parse(line: string): ParseResult {
-  const tsEnd = timestampEnd(line, 32);
-  if (tsEnd < 0) return reject('bad_timestamp', 'no timestamp before the first space');
-  const ts = line.slice(0, tsEnd);
-  const epochMs = parseTimestamp(ts);
-  if (Number.isNaN(epochMs)) return reject('bad_timestamp', `bad timestamp "${ts}"`);
+function record(env: Envelope, status: string, method: string | null, userPart: string, r: [string, number | null]): ParseResult {
+  const [user, invalid] = stripUserPrefix(userPart);
+  const values: Value[] = [env.ts, env.host, env.pid, status, method, user, invalid, r[0], r[1]];
+  return { ok: true, epochMs: env.epochMs, values };
+}
 
-  const hostEnd = line.indexOf(' ', tsEnd + 1);
-  if (hostEnd < 0) return reject('unknown_format', 'no host');
-  const hostname = line.slice(tsEnd + 1, hostEnd);
-  const open = line.indexOf('[', hostEnd + 1);
-  const close = open < 0 ? -1 : line.indexOf(']: ', open);
-  if (open < 0 || close < 0) return reject('unknown_format', 'no "PROGRAM[PID]: "');
-  const pid = parseUint(line.slice(open + 1, close), MAX_INT4);
-  if (pid < 0) return reject('bad_number', `pid "${line.slice(open + 1, Math.min(close, open + 20))}" is not a number`);
-  const msg = line.slice(close + 3);
-
-  let status: string;
-  let method: string | null = null;
-  let userPart: string;
-  let addrFrom: number;
-  let portRequired = true;
+function parse(line: string, env: Envelope): ParseResult {
+  const msg = line.slice(env.msgStart);
   if (msg.startsWith('Accepted ') || msg.startsWith('Failed ')) {
-    status = msg.charCodeAt(0) === 65 ? 'Accepted' : 'Failed';
+    const status = msg.charCodeAt(0) === 65 ? 'Accepted' : 'Failed';
     const mStart = status.length + 1;
     const mEnd = msg.indexOf(' for ', mStart);
     const from = msg.lastIndexOf(' from ');
     if (mEnd < 0 || from < mEnd) return reject('missing_field', 'no "METHOD for USER from"');
-    method = msg.slice(mStart, mEnd);
-    userPart = msg.slice(mEnd + 5, from);
-    addrFrom = from + 6;
-  } else if (msg.startsWith('Invalid user ')) {
-    status = 'Invalid';
+    const method = msg.slice(mStart, mEnd);
+    if (method.length === 0) return reject('missing_field', 'empty auth method');
+    const r = addressAndPort(msg, from + 6, true);
+    return Array.isArray(r) ? record(env, status, method, msg.slice(mEnd + 5, from), r) : r;
+  }
+  if (msg.startsWith('Invalid user ')) {
     const from = msg.lastIndexOf(' from ');
     if (from < 12) return reject('missing_field', 'no "from ADDRESS"');
-    userPart = 'invalid user ' + msg.slice(13, from);
-    addrFrom = from + 6;
-    portRequired = false;
-  } else if (msg.startsWith('Connection closed by ') || msg.startsWith('Disconnected from ')) {
-    status = msg.charCodeAt(0) === 67 ? 'Closed' : 'Disconnected';
+    const r = addressAndPort(msg, from + 6, false);
+    return Array.isArray(r) ? record(env, 'Invalid', null, 'invalid user ' + msg.slice(13, from), r) : r;
+  }
+  if (msg.startsWith('Connection closed by ') || msg.startsWith('Disconnected from ')) {
+    const status = msg.charCodeAt(0) === 67 ? 'Closed' : 'Disconnected';
     const rest = msg.slice(status === 'Closed' ? 21 : 18);
     // "… user USER IP port N": the address is the token before " port ".
     const portAt = rest.lastIndexOf(' port ');
     const ipStart = portAt < 0 ? -1 : rest.lastIndexOf(' ', portAt - 1);
-    if (ipStart < 0 || !rest.includes('user ')) return reject('unknown_format', `unrecognised sshd message "${msg.slice(0, 60)}"`);
-    userPart = rest.slice(0, ipStart);
+    if (ipStart < 0 || !rest.includes('user ')) return reject('unsupported_message', `sshd message not kept: "${msg.slice(0, 60)}"`);
     const r = addressAndPort(rest, ipStart + 1, true);
-    if (!Array.isArray(r)) return r;
-    const [user, invalid] = stripUserPrefix(userPart);
-    const values: Value[] = [ts, hostname, pid, status, null, user, invalid, r[0], r[1]];
-    return { ok: true, epochMs, values };
-  } else {
-    return reject('unknown_format', `unrecognised sshd message "${msg.slice(0, 60)}"`);
+    return Array.isArray(r) ? record(env, status, null, rest.slice(0, ipStart), r) : r;
   }
-  const r = addressAndPort(msg, addrFrom, portRequired);
-  if (!Array.isArray(r)) return r;
-  const [user, invalid] = stripUserPrefix(userPart);
-  if (method !== null && method.length === 0) return reject('missing_field', 'empty auth method');
-  const values: Value[] = [ts, hostname, pid, status, method, user, invalid, r[0], r[1]];
-  return { ok: true, epochMs, values };
+  return reject('unsupported_message', `sshd message not kept: "${msg.slice(0, 60)}"`);
 }
 
 export const auth: LogType = {
@@ -107,10 +89,10 @@ export const auth: LogType = {
   description: 'OpenSSH sshd authentication events from syslog.',
   columns: [
     { name: 'ts', type: 'timestamptz', nullable: false, doc: 'event time (UTC)' },
-    { name: 'hostname', type: 'text', nullable: false, doc: 'host that logged the event' },
-    { name: 'pid', type: 'integer', nullable: false, doc: 'sshd process id' },
+    { name: 'hostname', type: 'text', nullable: true, doc: 'host that logged the event (from the syslog envelope)' },
+    { name: 'pid', type: 'integer', nullable: true, doc: 'sshd process id (null when RFC 5424 PROCID is nil)' },
     { name: 'status', type: 'text', nullable: false, doc: 'Accepted, Failed, Invalid, Closed or Disconnected' },
-    { name: 'auth_method', type: 'text', nullable: true, doc: 'password, publickey, keyboard-interactive, none, …' },
+    { name: 'auth_method', type: 'text', nullable: true, doc: 'as logged: password, publickey, keyboard-interactive/pam, hostbased, none, …' },
     { name: 'username', type: 'text', nullable: false, doc: 'as logged (may be empty for invalid users)' },
     { name: 'invalid_user', type: 'boolean', nullable: false, doc: 'sshd said "invalid user"' },
     { name: 'source_ip', type: 'inet', nullable: false, doc: 'client address' },
@@ -120,13 +102,8 @@ export const auth: LogType = {
     { name: 'failed_src_ts', on: 'source_ip, ts', where: "status = 'Failed'", why: 'Q3 brute force: failed logins from one source IP' },
     { name: 'failed_user', on: 'username', where: "status = 'Failed'", why: 'Q3 brute force: failed attempts per username, index-only' },
   ],
-  recognise: (line) => {
-    if (!startsWithDate(line)) return false;
-    const sp = timestampEnd(line, 32);
-    if (sp < 0) return false;
-    const host = line.indexOf(' ', sp + 1);
-    return host > 0 && line.startsWith('sshd[', host + 1);
-  },
+  programs: ['sshd', 'sshd-session'],
+  recognise: (line, env) => env.program !== null && (env.program === 'sshd' || env.program === 'sshd-session') && KEPT.some((k) => line.startsWith(k, env.msgStart)),
   parse,
   sampleWeight: 0.2,
   generate(rng, ts, pools) {
@@ -142,5 +119,7 @@ export const auth: LogType = {
     '2024-01-15T10:23:45.123Z auth-srv03 sshd[992]: Invalid user test from 192.168.1.9 port 5050',
     '2024-01-15T10:23:45.123Z auth-srv03 sshd[993]: Connection closed by authenticating user root 192.168.1.9 port 5051 [preauth]',
     '2024-01-15T10:23:45.123Z auth-srv03 sshd[994]: Disconnected from invalid user guest 192.168.1.9 port 5052 [preauth]',
+    'Jan 15 10:23:45 bastion sshd[12345]: Failed password for root from 203.0.113.7 port 52144 ssh2',
+    '<38>1 2024-01-15T10:23:45.123Z bastion sshd 4242 - - Accepted keyboard-interactive/pam for alice from 2001:db8::42 port 50022 ssh2',
   ],
 };

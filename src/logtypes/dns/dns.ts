@@ -1,10 +1,13 @@
 /**
- * DNS (BIND query log style): `TS client IP query: DOMAIN IN QTYPE FLAGS (SERVER_IP) RCODE`,
- * e.g. `… client 192.168.1.5 query: evil-domain.com IN A + (10.1.2.3) NXDOMAIN`.
- * The client may carry BIND's `#port`; FLAGS may be several tokens or none. Domains are stored
- * lower-case without the trailing dot, so an IOC lookup is one exact match.
+ * DNS queries, from the seed's resolver lines and BIND 9's query log, into one table:
+ *   seed: `TS client IP query: DOMAIN IN QTYPE FLAGS (SERVER_IP) RCODE`
+ *   BIND: `[queries: info: ]client [@0x…] IP#PORT [(NAME)]: [view NAME: ]query: DOMAIN IN QTYPE FLAGS (SERVER_IP)`
+ * in any envelope (BIND's own stamp, syslog's `named[pid]:`, an ISO stamp). BIND's query log has
+ * no response code, so response_code is null for it. Domains are stored lower-case without the
+ * trailing dot, so an IOC lookup is one exact match; IPv6 clients and servers are kept as such.
  */
-import { isIP, MAX_PORT, parseTimestamp, parseUint, startsWithDate, timestampEnd } from '../fields.js';
+import { isIP, MAX_PORT, parseUint } from '../fields.js';
+import type { Envelope } from '../envelope/types.js';
 import { reject, type LogType, type ParseResult } from '../types.js';
 
 const DOMAINS = [
@@ -25,32 +28,52 @@ function isUpperWord(s: string): boolean {
   return true;
 }
 
-const NOT_DNS = reject('unknown_format', 'not "TS client IP query: …"');
+const NOT_DNS = reject('unknown_format', 'not "client IP … query: DOMAIN CLASS TYPE … (SERVER)"');
 
-function parse(raw: string): ParseResult {
+/** Where `client ` starts, after BIND's optional `queries: info: ` (category, severity). */
+function clientAt(msg: string): number {
+  if (msg.startsWith('client ')) return 0;
+  if (!msg.startsWith('queries: ')) return -1;
+  const sev = msg.indexOf(': ', 9);
+  const at = sev > 9 && sev < 20 ? sev + 2 : 9;
+  return msg.startsWith('client ', at) ? at : -1;
+}
+
+function parse(line: string, env: Envelope): ParseResult {
+  let msg = line.slice(env.msgStart);
   // Runs of spaces separate like one; the common single-spaced line is scanned as it is.
-  const line = raw.indexOf('  ') === -1 ? raw : raw.split(' ').filter((t) => t.length > 0).join(' ');
-  const tsEnd = timestampEnd(line, 32 /* ' ' */);
-  if (tsEnd < 0) return reject('bad_timestamp', 'no timestamp before the first space');
-  const ts = line.slice(0, tsEnd);
-  const epochMs = parseTimestamp(ts);
-  if (Number.isNaN(epochMs)) return reject('bad_timestamp', `bad timestamp "${ts}"`);
+  if (msg.indexOf('  ') !== -1) msg = msg.split(' ').filter((t) => t.length > 0).join(' ');
+  const at = clientAt(msg);
+  if (at < 0) return NOT_DNS;
+  let pos = at + 7;
+  if (msg.charCodeAt(pos) === 64 /* @ */) {
+    // BIND 9.11+: the client object's address, `@0x7f8b4c0a1b70`.
+    const sp = msg.indexOf(' ', pos);
+    if (sp < 0) return NOT_DNS;
+    pos = sp + 1;
+  }
+  let clientEnd = msg.indexOf(' ', pos);
+  if (clientEnd < 0) return NOT_DNS;
+  let client = msg.slice(pos, msg.charCodeAt(clientEnd - 1) === 58 ? clientEnd - 1 : clientEnd);
+  pos = clientEnd + 1;
+  // BIND 9.10+: ` (NAME):` after the client.
+  if (msg.charCodeAt(pos) === 40 /* ( */) {
+    const close = msg.indexOf('): ', pos);
+    if (close < 0) return NOT_DNS;
+    pos = close + 3;
+  }
+  let view: string | null = null;
+  if (msg.startsWith('view ', pos)) {
+    const colon = msg.indexOf(': ', pos + 5);
+    if (colon < 0) return NOT_DNS;
+    view = msg.slice(pos + 5, colon);
+    pos = colon + 2;
+  }
+  if (!msg.startsWith('query: ', pos)) return NOT_DNS;
+  const domainStart = pos + 7;
 
-  // TS client IP query: DOMAIN CLASS QTYPE [FLAGS…] (SERVER) RCODE, found by offsets rather than
-  // by splitting the line into an array of substrings.
-  if (!line.startsWith(' client ', tsEnd)) return NOT_DNS;
-  const clientEnd = line.indexOf(' ', tsEnd + 8);
-  if (clientEnd < 0 || !line.startsWith(' query: ', clientEnd)) return NOT_DNS;
-  const domainEnd = line.indexOf(' ', clientEnd + 8);
-  const classEnd = domainEnd < 0 ? -1 : line.indexOf(' ', domainEnd + 1);
-  const typeEnd = classEnd < 0 ? -1 : line.indexOf(' ', classEnd + 1);
-  const rcodeStart = line.lastIndexOf(' ') + 1;
-  const serverStart = line.lastIndexOf(' ', rcodeStart - 2) + 1;
-  if (typeEnd < 0 || serverStart <= typeEnd) return NOT_DNS;
-
-  let client = line.slice(tsEnd + 8, clientEnd);
   let clientPort: number | null = null;
-  const hash = client.indexOf('#');
+  const hash = client.lastIndexOf('#');
   if (hash >= 0) {
     clientPort = parseUint(client.slice(hash + 1), MAX_PORT);
     if (clientPort < 0) return reject('bad_number', `client port "${client.slice(hash + 1, hash + 20)}" is not a port`);
@@ -58,31 +81,47 @@ function parse(raw: string): ParseResult {
   }
   if (!isIP(client)) return reject('bad_ip', `client "${client.slice(0, 60)}" is not an IP address`);
 
-  let domain = line.slice(clientEnd + 8, domainEnd).toLowerCase();
-  if (domain.length > 1 && domain.endsWith('.')) domain = domain.slice(0, -1);
-  if (domain.length === 0 || domain.length > 253) return reject('missing_field', 'empty or over-long query domain');
-
-  const qclass = line.slice(domainEnd + 1, classEnd);
-  const qtype = line.slice(classEnd + 1, typeEnd);
-  if (!isUpperWord(qclass) || !isUpperWord(qtype)) return reject('unknown_format', `bad class/type "${qclass} ${qtype}"`);
-
-  const serverToken = line.slice(serverStart, rcodeStart - 1);
+  // DOMAIN CLASS TYPE [FLAGS…] (SERVER) [RCODE], found by offsets rather than by splitting.
+  const domainEnd = msg.indexOf(' ', domainStart);
+  const classEnd = domainEnd < 0 ? -1 : msg.indexOf(' ', domainEnd + 1);
+  const typeEnd = classEnd < 0 ? -1 : msg.indexOf(' ', classEnd + 1);
+  if (typeEnd < 0) return NOT_DNS;
+  const lastStart = msg.lastIndexOf(' ') + 1;
+  let serverStart = lastStart;
+  let rcode: string | null = null;
+  if (msg.charCodeAt(lastStart) !== 40) {
+    // The seed's resolver adds the response code after the server; BIND's query log has none.
+    rcode = msg.slice(lastStart);
+    serverStart = msg.lastIndexOf(' ', lastStart - 2) + 1;
+    if (!isUpperWord(rcode)) return reject('missing_field', `response code "${rcode.slice(0, 30)}" is missing or malformed`);
+  }
+  if (serverStart <= typeEnd) return NOT_DNS;
+  const serverToken = msg.slice(serverStart, rcode === null ? msg.length : lastStart - 1);
   if (serverToken.length < 3 || serverToken.charCodeAt(0) !== 40 || serverToken.charCodeAt(serverToken.length - 1) !== 41) {
-    return reject('missing_field', 'no "(SERVER_IP)" before the response code');
+    return reject('missing_field', 'no "(SERVER_IP)" after the query');
   }
   const server = serverToken.slice(1, -1);
   if (!isIP(server)) return reject('bad_ip', `server "${server.slice(0, 60)}" is not an IP address`);
-  const rcode = line.slice(rcodeStart);
-  if (!isUpperWord(rcode)) return reject('missing_field', `response code "${rcode.slice(0, 30)}" is missing or malformed`);
-  const flags = serverStart === typeEnd + 1 ? null : line.slice(typeEnd + 1, serverStart - 1);
 
-  return { ok: true, epochMs, values: [ts, client, clientPort, domain, qclass, qtype, flags, server, rcode] };
+  let domain = msg.slice(domainStart, domainEnd).toLowerCase();
+  if (domain.length > 1 && domain.endsWith('.')) domain = domain.slice(0, -1);
+  if (domain.length === 0 || domain.length > 253) return reject('missing_field', 'empty or over-long query domain');
+  const qclass = msg.slice(domainEnd + 1, classEnd);
+  const qtype = msg.slice(classEnd + 1, typeEnd);
+  if (!isUpperWord(qclass) || !isUpperWord(qtype)) return reject('unknown_format', `bad class/type "${qclass} ${qtype}"`);
+  const flags = serverStart === typeEnd + 1 ? null : msg.slice(typeEnd + 1, serverStart - 1);
+
+  return {
+    ok: true,
+    epochMs: env.epochMs,
+    values: [env.ts, client, clientPort, domain, qclass, qtype, flags, server, rcode, view, env.host],
+  };
 }
 
 export const dns: LogType = {
   name: 'dns',
   table: 'dns_logs',
-  description: 'DNS resolver query log lines (BIND style).',
+  description: "DNS queries: the seed's resolver lines and BIND 9's query log.",
   columns: [
     { name: 'ts', type: 'timestamptz', nullable: false, doc: 'event time (UTC)' },
     { name: 'client_ip', type: 'inet', nullable: false, doc: 'querying client' },
@@ -91,17 +130,16 @@ export const dns: LogType = {
     { name: 'query_class', type: 'text', nullable: false, doc: 'usually IN' },
     { name: 'query_type', type: 'text', nullable: false, doc: 'A, AAAA, MX, CNAME, TXT, PTR, …' },
     { name: 'flags', type: 'text', nullable: true, doc: 'query flags such as `+` or `+E(0)K`' },
-    { name: 'server_ip', type: 'inet', nullable: false, doc: 'resolver that answered' },
-    { name: 'response_code', type: 'text', nullable: false, doc: 'NOERROR, NXDOMAIN, SERVFAIL, …' },
+    { name: 'server_ip', type: 'inet', nullable: false, doc: 'server address the query arrived on / resolver that answered' },
+    { name: 'response_code', type: 'text', nullable: true, doc: "NOERROR, NXDOMAIN, SERVFAIL, …; null for BIND's query log, which does not carry it" },
+    { name: 'view', type: 'text', nullable: true, doc: "BIND's `view NAME:`, when logged" },
+    { name: 'hostname', type: 'text', nullable: true, doc: 'reporting host, from the syslog envelope' },
   ],
   indexes: [
     { name: 'domain_ts', on: 'query_domain, ts', why: 'Q2 threat hunting: queries for one IOC domain or a list (= ANY), newest first' },
   ],
-  recognise: (line) => {
-    if (!startsWithDate(line)) return false;
-    const sp = timestampEnd(line, 32);
-    return sp > 0 && line.startsWith(' client ', sp);
-  },
+  programs: ['named'],
+  recognise: (line, env) => line.startsWith('client ', env.msgStart) || line.startsWith('queries: ', env.msgStart),
   parse,
   sampleWeight: 0.3,
   generate(rng, ts, pools) {
@@ -114,5 +152,7 @@ export const dns: LogType = {
     '2024-01-15T10:23:45.123Z client 192.168.1.100 query: evil-domain.com IN A + (10.1.2.3) NXDOMAIN',
     '2024-01-15T10:23:45.123Z client 192.168.1.5#53311 query: GitHub.com. IN AAAA +E(0)K (10.1.2.3) NOERROR',
     '2024-01-15T10:23:45.123+01:00 client 2001:db8::5 query: malware-c2.bad IN TXT (2001:db8::53) SERVFAIL',
+    '15-Jan-2024 10:23:45.123 queries: info: client @0x7f8b4c0a1b70 192.168.1.100#53311 (example.com): query: example.com IN A +E(0)K (10.0.0.53)',
+    'Jan 15 10:23:45 ns1 named[812]: client @0x7f2a4c012345 2001:db8::7#40001 (Example.ORG): view internal: query: Example.ORG IN AAAA +ED (2001:db8::53)',
   ],
 };

@@ -4,11 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildPools } from '../src/generator/pools.js';
-import { Rng } from '../src/generator/rng.js';
-import { LOG_TYPES, parseLine } from '../src/logtypes/registry.js';
-import type { Parsed, ParseResult } from '../src/logtypes/types.js';
-import { parseChunk } from '../src/processor/parse-chunk.js';
+import { buildPools } from '../../src/generator/pools.js';
+import { Rng } from '../../src/generator/rng.js';
+import { readEnvelope } from '../../src/logtypes/envelope/read.js';
+import { defaultContext, LOG_TYPES, parseLine } from '../../src/logtypes/registry.js';
+import type { Parsed, ParseResult } from '../../src/logtypes/types.js';
+import { parseChunk } from '../../src/processor/parse-chunk.js';
 
 function ok(r: ParseResult): Parsed {
   assert.ok(r.ok, r.ok ? '' : `rejected: ${r.reason} (${r.detail})`);
@@ -20,6 +21,15 @@ function values(line: string): Record<string, unknown> {
   const type = LOG_TYPES[typeIndex];
   const parsed = ok(result);
   return Object.fromEntries(type.columns.map((c, i) => [c.name, parsed.values[i]]));
+}
+
+/** The line with an impossible date (30 February) in its own stamp format. */
+function breakStamp(line: string): string {
+  const iso = /\d{4}-\d\d-\d\dT/.exec(line);
+  if (iso) return line.replace(iso[0], '2024-02-30T');
+  const bind = /^\d\d-[A-Z][a-z]{2}-\d{4}/.exec(line);
+  if (bind) return line.replace(bind[0], '30-Feb-2024');
+  return line.replace(/^(<\d+>)?[A-Z][a-z]{2} [ \d]\d/, (_m, pri) => `${pri ?? ''}Feb 30`);
 }
 
 function reason(line: string): string {
@@ -47,7 +57,9 @@ for (const type of LOG_TYPES) {
         type.columns.forEach((c, i) => {
           if (!c.nullable) assert.notEqual(parsed.values[i], null, `${c.name} in ${line}`);
         });
-        assert.equal(LOG_TYPES.filter((t) => t.recognise(line)).length, 1, 'only one type recognises it');
+        const env = readEnvelope(line, defaultContext());
+        assert.ok(!('ok' in env), line);
+        assert.equal(LOG_TYPES.filter((t) => t.recognise(line, env)).length, 1, 'only one type recognises it');
       }
     });
 
@@ -70,10 +82,16 @@ for (const type of LOG_TYPES) {
       }
     });
 
-    test('a broken timestamp is bad_timestamp, never a record', () => {
+    test('a broken timestamp is bad_timestamp, never a record, in every envelope of its examples', () => {
       for (const line of type.examples) {
-        assert.equal(reason('2024-02-30' + line.slice(10)), 'bad_timestamp');
+        const broken = breakStamp(line);
+        assert.notEqual(broken, line);
+        assert.equal(reason(broken), 'bad_timestamp', broken);
       }
+    });
+
+    test('claims its programs alone', () => {
+      for (const p of type.programs) assert.equal(LOG_TYPES.filter((t) => t.programs.includes(p)).length, 1, p);
     });
   });
 }
@@ -98,7 +116,9 @@ describe('firewall', () => {
     assert.equal(reason(base.replace('action=accept|', '')), 'missing_field');
     assert.equal(reason(base + '|garbage'), 'unknown_format');
     assert.equal(reason(base + '|src=192.168.1.2'), 'unknown_format');
-    assert.equal(reason('2024-01-15T10:23:45.123|action=accept|src=1.1.1.1|dst=2.2.2.2'), 'bad_timestamp');
+    assert.equal(reason('2024-13-15T10:23:45.123Z|action=accept|src=1.1.1.1|dst=2.2.2.2'), 'bad_timestamp');
+    // Without an offset, a stamp is read in input.timezone (UTC here), not refused.
+    assert.equal(values('2024-01-15T10:23:45.123|action=accept|src=1.1.1.1|dst=2.2.2.2').ts, '2024-01-15T10:23:45.123+00:00');
   });
 });
 
@@ -124,7 +144,9 @@ describe('dns', () => {
     assert.equal(reason(base.replace('(10.1.2.3)', '(10.1.2.999)')), 'bad_ip');
     assert.equal(reason(base.replace('192.168.1.5', '192.168.1.5#99999')), 'bad_number');
     assert.equal(reason(base.replace(' (10.1.2.3)', ' 10.1.2.3')), 'missing_field');
-    assert.equal(reason(base.replace(' NXDOMAIN', '')), 'missing_field');
+    // Without a response code it is BIND's query log shape: a record whose response_code is null.
+    assert.equal(values(base.replace(' NXDOMAIN', '')).response_code, null);
+    assert.equal(reason(base.replace(' NXDOMAIN', ' nxdomain!')), 'missing_field');
     assert.equal(reason(base.replace('query:', 'querx:')), 'unknown_format');
   });
 });
@@ -153,20 +175,21 @@ describe('auth', () => {
     assert.equal(reason(base.replace('[12345]', '[12x45]')), 'bad_number');
     assert.equal(reason(base.replace(' port 52113 ssh2', '')), 'missing_field');
     assert.equal(reason(base.replace(' for admin', '')), 'missing_field');
-    assert.equal(reason('2024-01-15T10:23:45.123Z auth-srv01 sshd[1]: pam_unix(sshd:session): session opened for user x'), 'unknown_format');
+    assert.equal(reason('2024-01-15T10:23:45.123Z auth-srv01 sshd[1]: pam_unix(sshd:session): session opened for user x'), 'unsupported_message');
   });
 });
 
 test('a NUL byte is invalid_encoding; an unknown shape is unknown_format', () => {
   assert.equal(reason('2024-01-15T10:23:45.123Z client 1.2.3.4\0 query: a IN A + (1.1.1.1) NOERROR'), 'invalid_encoding');
   assert.equal(reason('kernel: usb 1-1: new device'), 'unknown_format');
+  assert.equal(reason('2024-01-15T10:23:45.123Z some free text that is no event'), 'unknown_format');
 });
 
 test('a module that throws anyway costs its line (quarantined with the error), not its chunk', () => {
   const dns = LOG_TYPES.find((t) => t.name === 'dns')!;
   const parse = dns.parse;
   // Fault injection: parsers are total by contract, so make one throw on a chosen line.
-  dns.parse = (line) => (line.includes('boom.example') ? (null as unknown as { x: number }).x : parse(line)) as ParseResult;
+  dns.parse = (line, env) => (line.includes('boom.example') ? (null as unknown as { x: number }).x : parse(line, env)) as ParseResult;
   try {
     const lines = [
       '2024-01-15T10:23:45.123Z client 192.168.1.100 query: google.com IN A + (10.1.2.3) NOERROR',

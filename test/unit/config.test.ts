@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, loadConfig, redactUrl } from '../src/config/load.js';
+import { ConfigError, loadConfig, redactUrl } from '../../src/config/load.js';
 
 test('defaults apply with an empty environment, nested ones included', () => {
   const c = loadConfig({ env: {} });

@@ -1,9 +1,9 @@
 /** Line framing at read boundaries: splits at every position, CRLF, no final newline, long lines. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseChunk } from '../src/processor/parse-chunk.js';
-import type { Chunk } from '../src/queue/chunk.js';
-import { Chunker, type ChunkBounds } from '../src/reader/chunker.js';
+import { parseChunk } from '../../src/processor/parse-chunk.js';
+import type { Chunk } from '../../src/queue/chunk.js';
+import { Chunker, type ChunkBounds } from '../../src/reader/chunker.js';
 
 const BOUNDS: ChunkBounds = { maxLines: 3, maxBytes: 1 << 20, maxLineBytes: 64 };
 

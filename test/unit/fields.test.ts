@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isIP, isIPv4, parseTimestamp, parseUint } from '../src/logtypes/fields.js';
+import { isIP, isIPv4, parseUint } from '../../src/logtypes/fields.js';
+import { parseIsoTimestamp, TimeZone } from '../../src/logtypes/time.js';
+
+const parseTimestamp = (s: string) => parseIsoTimestamp(s, null);
 
 test('timestamps: the seed shape and ISO variants parse to the right instant', () => {
   assert.equal(parseTimestamp('2024-01-15T10:23:45.123Z'), Date.UTC(2024, 0, 15, 10, 23, 45, 123));

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { markdownReport, steadyRate, summarize, svgChart, writeReport, type BenchReport, type ContenderRun, type ContenderId } from '../src/bench/report.js';
+import { markdownReport, steadyRate, summarize, svgChart, writeReport, type BenchReport, type ContenderRun, type ContenderId } from '../../src/bench/report.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'logpipe-report-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

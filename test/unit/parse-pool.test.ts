@@ -8,12 +8,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { generate } from '../src/generator/generate.js';
-import { createLogger } from '../src/logger.js';
-import { parseChunk, type ChunkRows } from '../src/processor/parse-chunk.js';
-import { ParsePool } from '../src/processor/parse-pool.js';
-import { BadChunk, encodeChunk, type Chunk } from '../src/queue/chunk.js';
-import { Chunker } from '../src/reader/chunker.js';
+import { generate } from '../../src/generator/generate.js';
+import { createLogger } from '../../src/logger.js';
+import { parseChunk, type ChunkRows } from '../../src/processor/parse-chunk.js';
+import { ParsePool } from '../../src/processor/parse-pool.js';
+import { BadChunk, encodeChunk, type Chunk } from '../../src/queue/chunk.js';
+import { Chunker } from '../../src/reader/chunker.js';
 
 let dir: string;
 let chunks: Chunk[];

@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { fileName, generate } from '../src/generator/generate.js';
-import { LOG_TYPES, parseLine } from '../src/logtypes/registry.js';
-import { parseChunk } from '../src/processor/parse-chunk.js';
+import { fileName, generate } from '../../src/generator/generate.js';
+import { LOG_TYPES, parseLine } from '../../src/logtypes/registry.js';
+import { parseChunk } from '../../src/processor/parse-chunk.js';
 
 const dirs: string[] = [];
 function tempDir(): string {

@@ -1,7 +1,7 @@
 /** The COPY buffer grows past its first allocation and keeps UTF-8 intact. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CopyBuffer } from '../src/store/copy-buffer.js';
+import { CopyBuffer } from '../../src/store/copy-buffer.js';
 
 test('rows of any size and script come out byte for byte', () => {
   const b = new CopyBuffer();

@@ -4,11 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildPools } from '../src/generator/pools.js';
-import { Rng } from '../src/generator/rng.js';
-import { LOG_TYPES, parseLine } from '../src/logtypes/registry.js';
-import { REJECTION_REASONS } from '../src/logtypes/types.js';
-import { parseChunk } from '../src/processor/parse-chunk.js';
+import { buildPools } from '../../src/generator/pools.js';
+import { Rng } from '../../src/generator/rng.js';
+import { LOG_TYPES, parseLine } from '../../src/logtypes/registry.js';
+import { REJECTION_REASONS } from '../../src/logtypes/types.js';
+import { parseChunk } from '../../src/processor/parse-chunk.js';
 
 const REASONS = new Set<string>(REJECTION_REASONS);
 const ALPHABET = '0123456789abcdefABCDEF:.|=-_ []()#+TZ\t\\\'"é€\u0000\uFFFD';
