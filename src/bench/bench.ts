@@ -24,7 +24,8 @@ import { createPool, withClient } from '../store/db.js';
 import { PartitionManager } from '../store/partitions.js';
 import { ANALYST_QUERIES } from '../store/queries.js';
 import { copySqlFor } from '../store/copy.js';
-import { initDb, tableColumns } from '../store/schema.js';
+import { initDb } from '../store/init.js';
+import { tableColumns } from '../store/schema.js';
 import { cpuSince, median, postgresCpuProbe, processUsage, readUsage, spawnRole, type Role } from './measure.js';
 import { summarize, writeReport, type BenchReport, type ContenderRun, type QueryLatency } from './report.js';
 

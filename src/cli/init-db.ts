@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { createLogger } from '../logger.js';
 import { createPool, withClient } from '../store/db.js';
 import { openDatabase } from '../store/embedded.js';
-import { fullDdl, initDb, schemaMarkdown } from '../store/schema.js';
+import { initDb } from '../store/init.js';
+import { fullDdl, schemaMarkdown } from '../store/schema.js';
 import { action, addConfigFlags, configFrom, type GlobalFlags } from './common.js';
 
 export function registerInitDb(program: Command): void {

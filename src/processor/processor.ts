@@ -15,7 +15,7 @@ import type { ChunkQueue } from '../queue/types.js';
 import { isTransientPgError, withClient } from '../store/db.js';
 import { commitBatch, OverlapRace, type PreparedChunk } from '../store/ledger.js';
 import { PartitionManager } from '../store/partitions.js';
-import { initDb } from '../store/schema.js';
+import { initDb } from '../store/init.js';
 import { Intake, type Taken } from './intake.js';
 import { parseChunk } from './parse-chunk.js';
 import type { ParsePool } from './parse-pool.js';

@@ -40,8 +40,16 @@ export const BOOKKEEPING_DDL = `
 CREATE SCHEMA IF NOT EXISTS ${BOOK_SCHEMA};
 CREATE SCHEMA IF NOT EXISTS ${PARTITION_SCHEMA};
 
--- One row per source file, identified by a fingerprint of its first bytes (not its name), so a
--- renamed or rotated file is still the same file and a truncated/replaced one is a new one.
+-- Versions of this schema applied (src/store/migrations.ts), each once.
+CREATE TABLE IF NOT EXISTS ${BOOK_SCHEMA}.schema_migrations (
+  version    integer PRIMARY KEY,
+  name       text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- One row per source file, identified by a fingerprint of its first bytes (decompressed for
+-- .gz), not its name, so a renamed, rotated or compressed file is still the same file and a
+-- truncated/replaced one is a new one.
 CREATE TABLE IF NOT EXISTS ${BOOK_SCHEMA}.files (
   id               serial PRIMARY KEY,
   fingerprint      bytea NOT NULL UNIQUE,      -- sha256 of the first fp_len bytes
@@ -51,11 +59,26 @@ CREATE TABLE IF NOT EXISTS ${BOOK_SCHEMA}.files (
   chunk_max_lines  integer NOT NULL,           -- chunk bounds fixed at first sight, so chunk ids stay stable
   chunk_max_bytes  integer NOT NULL,
   lines_read       bigint NOT NULL DEFAULT 0,  -- lines the reader has cut into chunks so far
+  read_offset      bigint NOT NULL DEFAULT 0,  -- (uncompressed) byte offset just past them
   chunks_published bigint NOT NULL DEFAULT 0,  -- messages added to the queue (republished ones count again)
-  eof_offset       bigint,                     -- set once the whole (non-followed) file was read
-  total_lines      bigint,
+  reading          boolean NOT NULL DEFAULT false, -- a reader's pass over it is under way (or was cut short)
+  size_seen        bigint,                     -- the file's size and mtime at the end of the last pass:
+  mtime_seen       timestamptz,                --   unchanged since, it has nothing new to read
   first_seen       timestamptz NOT NULL DEFAULT now(),
   updated_at       timestamptz NOT NULL DEFAULT now()
+);
+
+-- Inputs the reader could not read (permissions, dangling links, vanished files), by path: a
+-- file that cannot be opened has no fingerprint, so it cannot be a row of files. Resolved, not
+-- deleted, once the path is read again.
+CREATE TABLE IF NOT EXISTS ${BOOK_SCHEMA}.input_errors (
+  path        text PRIMARY KEY,
+  code        text NOT NULL,                   -- EACCES, ENOENT, ELOOP, EISDIR, Z_DATA_ERROR, …
+  message     text NOT NULL,
+  first_seen  timestamptz NOT NULL DEFAULT now(),
+  last_seen   timestamptz NOT NULL DEFAULT now(),
+  occurrences integer NOT NULL DEFAULT 1,
+  resolved_at timestamptz
 );
 
 -- The ledger: every committed chunk, written in the same transaction as its rows. Its byte
@@ -110,47 +133,6 @@ CREATE TABLE IF NOT EXISTS ${BOOK_SCHEMA}.hourly_counts (
 
 export function fullDdl(): string {
   return [BOOKKEEPING_DDL.trim(), ...LOG_TYPES.map(tableDdl)].join('\n\n');
-}
-
-export interface InitResult {
-  createdTables: string[];
-  /** True when every log table was missing but bookkeeping remained (a reset dropped public). */
-  bookkeepingReset: boolean;
-}
-
-/**
- * Creates what is missing; a second run changes nothing. If all log tables are gone while the
- * ledger still lists committed chunks (the seed's reset drops every public table), the ledger
- * would claim rows that no longer exist, so the bookkeeping is cleared with them.
- */
-export async function initDb(client: pg.ClientBase): Promise<InitResult> {
-  await client.query('BEGIN');
-  try {
-    // Serialises concurrent starts (reader and processors booting together).
-    await client.query(`SELECT pg_advisory_xact_lock(hashtext('logpipe:init-db'))`);
-    const existing = await client.query<{ relname: string }>(
-      `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'public' AND c.relname = ANY($1)`,
-      [LOG_TYPES.map((t) => t.table)],
-    );
-    const have = new Set(existing.rows.map((r) => r.relname));
-    const createdTables = LOG_TYPES.filter((t) => !have.has(t.table)).map((t) => t.table);
-    await client.query(BOOKKEEPING_DDL);
-    for (const type of LOG_TYPES) await client.query(tableDdl(type));
-    let bookkeepingReset = false;
-    if (have.size === 0) {
-      const r = await client.query(`SELECT EXISTS (SELECT 1 FROM ${BOOK_SCHEMA}.files) AS any`);
-      if (r.rows[0].any) {
-        await client.query(`TRUNCATE ${BOOK_SCHEMA}.chunks, ${BOOK_SCHEMA}.quarantine, ${BOOK_SCHEMA}.hourly_counts, ${BOOK_SCHEMA}.daily_key_counts, ${BOOK_SCHEMA}.files RESTART IDENTITY`);
-        bookkeepingReset = true;
-      }
-    }
-    await client.query('COMMIT');
-    return { createdTables, bookkeepingReset };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  }
 }
 
 /** Markdown table of every log table's columns and indexes, for the README. */

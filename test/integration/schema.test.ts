@@ -6,16 +6,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type pg from 'pg';
-import { generate } from '../src/generator/generate.js';
-import { LOG_TYPES } from '../src/logtypes/registry.js';
-import type { LogType } from '../src/logtypes/types.js';
-import { parseChunk, unpackTypeKey } from '../src/processor/parse-chunk.js';
-import { copyRows, copySqlFor } from '../src/store/copy.js';
-import { createPool } from '../src/store/db.js';
-import { PartitionManager, dayOf } from '../src/store/partitions.js';
-import { initDb } from '../src/store/schema.js';
-import { ANALYST_QUERIES, renderQueryFile } from '../src/store/queries.js';
-import { tempDatabase, type TempDatabase } from './helpers/services.js';
+import { generate } from '../../src/generator/generate.js';
+import { LOG_TYPES } from '../../src/logtypes/registry.js';
+import type { LogType } from '../../src/logtypes/types.js';
+import { parseChunk, unpackTypeKey } from '../../src/processor/parse-chunk.js';
+import { copyRows, copySqlFor } from '../../src/store/copy.js';
+import { createPool } from '../../src/store/db.js';
+import { PartitionManager, dayOf } from '../../src/store/partitions.js';
+import { initDb } from '../../src/store/init.js';
+import { ANALYST_QUERIES, renderQueryFile } from '../../src/store/queries.js';
+import { tempDatabase, type TempDatabase } from '../helpers/services.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,7 +57,7 @@ describe('schema', () => {
           WHERE n.nspname IN ('public','logpipe','logpipe_partitions') ORDER BY 1, 2`)).rows;
       const before = await snapshot();
       const second = await initDb(client);
-      assert.deepEqual(second, { createdTables: [], bookkeepingReset: false });
+      assert.deepEqual(second, { createdTables: [], migrated: [], bookkeepingReset: false });
       assert.deepEqual(await snapshot(), before);
       const publicTables = (await client.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).rows.map((r) => r.tablename);
       assert.deepEqual(publicTables, LOG_TYPES.map((t) => t.table).sort(), 'public holds only log tables');
@@ -127,7 +127,7 @@ describe('schema', () => {
 
 test('queries/ holds one file per analyst query, identical to the code (logpipe queries --write queries)', () => {
   for (const q of ANALYST_QUERIES) {
-    const file = readFileSync(new URL(`../../queries/${q.file}`, import.meta.url), 'utf8');
+    const file = readFileSync(new URL(`../../../queries/${q.file}`, import.meta.url), 'utf8');
     assert.equal(file, renderQueryFile(q), q.file);
   }
 });

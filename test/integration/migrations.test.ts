@@ -1,0 +1,119 @@
+/**
+ * A database made by the previous release (test/fixtures/schema-v1.sql, with rows) is brought up
+ * to date by init-db without losing a row, and the new columns take data; N processes starting
+ * at once apply each migration exactly once.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, test } from 'node:test';
+import pg from 'pg';
+import { LOG_TYPES } from '../../src/logtypes/registry.js';
+import { parseChunk } from '../../src/processor/parse-chunk.js';
+import { copyRows, copySqlFor } from '../../src/store/copy.js';
+import { createPool, withClient } from '../../src/store/db.js';
+import { initDb, schemaVersion } from '../../src/store/init.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/migrations.js';
+import { tempDatabase, type TempDatabase } from '../helpers/services.js';
+
+const V1 = readFileSync(new URL('../../../test/fixtures/schema-v1.sql', import.meta.url), 'utf8');
+const dbs: TempDatabase[] = [];
+after(async () => {
+  for (const d of dbs) await d.drop();
+});
+
+/** A database as release 0.1.0 left it: its schema, a day's partitions, rows and bookkeeping. */
+async function previousRelease(): Promise<TempDatabase> {
+  const db = await tempDatabase();
+  dbs.push(db);
+  const c = new pg.Client({ connectionString: db.url });
+  await c.connect();
+  try {
+    await c.query(V1);
+    for (const t of ['firewall_logs', 'dns_logs', 'auth_logs']) {
+      await c.query(`CREATE TABLE logpipe_partitions.${t}_p20240115 (LIKE public.${t} INCLUDING DEFAULTS)`);
+      await c.query(`ALTER TABLE public.${t} ATTACH PARTITION logpipe_partitions.${t}_p20240115 FOR VALUES FROM ('2024-01-15T00:00:00Z') TO ('2024-01-16T00:00:00Z')`);
+    }
+    await c.query(`INSERT INTO logpipe.files (fingerprint, fp_len, path, chunk_max_lines, chunk_max_bytes, lines_read, chunks_published, eof_offset, total_lines)
+                   VALUES ('\\x01', 1024, '/old/a.log', 5000, 1048576, 3, 1, 300, 3), ('\\x02', 1024, '/old/b.log', 5000, 1048576, 1, 1, NULL, NULL)`);
+    await c.query(`INSERT INTO logpipe.chunks VALUES (1, 0, 300, 1, 3, 3, 0, 0, now()), (2, 0, 90, 1, 1, 1, 0, 0, now())`);
+    await c.query(`INSERT INTO public.firewall_logs (ts, action, src_ip, dst_ip, file_id, line_no) VALUES ('2024-01-15T01:00:00Z', 'accept', '10.0.0.1', '10.0.0.2', 1, 1)`);
+    await c.query(`INSERT INTO public.dns_logs (ts, client_ip, query_domain, query_class, query_type, server_ip, response_code, file_id, line_no)
+                   VALUES ('2024-01-15T01:00:01Z', '10.0.0.1', 'a.example', 'IN', 'A', '10.0.0.53', 'NOERROR', 1, 2)`);
+    await c.query(`INSERT INTO public.auth_logs (ts, hostname, pid, status, username, invalid_user, source_ip, file_id, line_no)
+                   VALUES ('2024-01-15T01:00:02Z', 'h', 1, 'Failed', 'root', false, '10.0.0.1', 1, 3), ('2024-01-15T01:00:03Z', 'h', 2, 'Accepted', 'bob', false, '10.0.0.3', 2, 1)`);
+    await c.query(`INSERT INTO logpipe.hourly_counts VALUES ('firewall', '2024-01-15T01:00:00Z', 1)`);
+  } finally {
+    await c.end();
+  }
+  return db;
+}
+
+const counts = async (pool: pg.Pool) =>
+  Object.fromEntries(await Promise.all(['public.firewall_logs', 'public.dns_logs', 'public.auth_logs', 'logpipe.files', 'logpipe.chunks', 'logpipe.hourly_counts']
+    .map(async (t) => [t, (await pool.query(`SELECT count(*)::int AS n FROM ${t}`)).rows[0].n])));
+
+test('init-db migrates a database of the previous release: rows intact, new columns in use', async () => {
+  const db = await previousRelease();
+  const pool = createPool(db.url, 2);
+  try {
+    const before = await counts(pool);
+    assert.equal(await withClient(pool, schemaVersion), 1, 'no schema_migrations: the release before migrations');
+    const r = await withClient(pool, initDb);
+    assert.deepEqual(r, { createdTables: [], migrated: MIGRATIONS.map((m) => m.name), bookkeepingReset: false });
+    assert.equal(await withClient(pool, schemaVersion), SCHEMA_VERSION);
+    assert.deepEqual(await counts(pool), before, 'no row lost');
+    const files = (await pool.query(`SELECT path, lines_read, read_offset, reading FROM logpipe.files ORDER BY id`)).rows;
+    assert.deepEqual(files, [
+      { path: '/old/a.log', lines_read: 3, read_offset: 300, reading: false },
+      { path: '/old/b.log', lines_read: 1, read_offset: 90, reading: true },
+    ], 'where reading got to, from the old end marker or the ledger');
+
+    // The new columns take data: a syslog host, BIND without a response code, an RFC 5424 nil pid.
+    const lines = [
+      'Jan 15 10:23:45 gw kernel: [UFW BLOCK] IN=eth0 OUT= SRC=203.0.113.7 DST=192.0.2.10 LEN=60 PROTO=TCP SPT=1 DPT=22',
+      '15-Jan-2024 10:23:46.000 client @0x1 10.0.0.9#53 (x.example): view internal: query: x.example IN A + (10.0.0.53)',
+      '<38>1 2024-01-15T10:23:47Z - sshd - - - Failed password for root from 192.0.2.1 port 22 ssh2',
+    ];
+    const payload = Buffer.from(lines.join('\n') + '\n');
+    const { rows } = parseChunk({ fileId: 2, start: 90, end: 90 + payload.length, firstLine: 2, lineCount: 3, payload, mtime: Date.UTC(2024, 0, 20) });
+    assert.equal(rows.records, 3);
+    await withClient(pool, async (c) => {
+      await c.query('BEGIN');
+      for (let t = 0; t < LOG_TYPES.length; t++) await copyRows(c, copySqlFor(LOG_TYPES[t]), [rows.rows[t]]);
+      await c.query('COMMIT');
+    });
+    assert.deepEqual((await pool.query(`SELECT hostname, action, rule FROM firewall_logs WHERE line_no = 2`)).rows, [{ hostname: 'gw', action: 'drop', rule: 'UFW BLOCK' }]);
+    assert.deepEqual((await pool.query(`SELECT view, response_code FROM dns_logs WHERE line_no = 3`)).rows, [{ view: 'internal', response_code: null }]);
+    assert.deepEqual((await pool.query(`SELECT hostname, pid FROM auth_logs WHERE line_no = 4`)).rows, [{ hostname: null, pid: null }]);
+
+    assert.deepEqual(await withClient(pool, initDb), { createdTables: [], migrated: [], bookkeepingReset: false }, 'a second run does nothing');
+  } finally {
+    await pool.end();
+  }
+});
+
+test('processes starting at once apply each migration exactly once', async () => {
+  const db = await previousRelease();
+  const pools = Array.from({ length: 4 }, () => createPool(db.url, 1));
+  try {
+    const results = await Promise.all(pools.map((p) => withClient(p, initDb)));
+    assert.equal(results.flatMap((r) => r.migrated).length, MIGRATIONS.length, 'each migration by one of them');
+    const versions = (await pools[0].query(`SELECT version FROM logpipe.schema_migrations ORDER BY 1`)).rows.map((r) => r.version);
+    assert.deepEqual(versions, MIGRATIONS.map((m) => m.version));
+  } finally {
+    await Promise.all(pools.map((p) => p.end()));
+  }
+});
+
+test('a fresh database is created at the current version, every migration stamped', async () => {
+  const db = await tempDatabase();
+  dbs.push(db);
+  const pool = createPool(db.url, 1);
+  try {
+    const r = await withClient(pool, initDb);
+    assert.deepEqual(r.migrated, []);
+    assert.equal(await withClient(pool, schemaVersion), SCHEMA_VERSION);
+  } finally {
+    await pool.end();
+  }
+});
