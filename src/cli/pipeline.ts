@@ -1,5 +1,6 @@
 /** `reader`, `processor` and `run`: the pipeline's roles, alone or together. */
 import type { Command } from 'commander';
+import { DEFAULT_INCLUDE } from '../config/schema.js';
 import { createLogger } from '../logger.js';
 import { ParsePool } from '../processor/parse-pool.js';
 import { Processor } from '../processor/processor.js';
@@ -10,8 +11,21 @@ import { action, addConfigFlags, configFrom, intArg, type GlobalFlags } from './
 import { onSignals, openServices, requireRedis } from './services.js';
 import { reportUsage } from './usage.js';
 
+/** Exit code of a run that committed everything it could read but could not read some inputs. */
+export const EXIT_SOME_INPUTS_FAILED = 3;
+
+/** Some inputs could not be read: the rest was committed; the exit code says so. */
+function failedInputs(reader: Reader): void {
+  if (reader.failed.length === 0) return;
+  for (const f of reader.failed) process.stderr.write(`logpipe: not read: ${f.path}: ${f.code} (${f.message})\n`);
+  process.stderr.write(`logpipe: ${reader.failed.length} input(s) could not be read; everything else was committed (see logpipe status)\n`);
+  process.exitCode = EXIT_SOME_INPUTS_FAILED;
+}
+
 interface PipelineFlags extends GlobalFlags {
   follow?: boolean;
+  include?: string[];
+  exclude?: string[];
   batchChunks?: number;
   concurrency?: number;
   consumer?: string;
@@ -21,6 +35,8 @@ interface PipelineFlags extends GlobalFlags {
 function settings(flags: PipelineFlags) {
   return configFrom(flags, {
     'reader.follow': flags.follow,
+    'input.include': flags.include,
+    'input.exclude': flags.exclude,
     'processor.batchChunks': flags.batchChunks,
     'processor.concurrency': flags.concurrency,
   });
@@ -31,8 +47,10 @@ export function registerPipeline(program: Command): void {
     program
       .command('reader')
       .description('read log files into the Redis stream (resumes from the ledger; waits until all is committed)')
-      .argument('[paths...]', 'files or directories besides LOG_DIR')
-      .option('--follow', 'keep reading growing files and new ones until stopped'),
+      .argument('[paths...]', 'files, directories or globs to read instead of LOG_DIR')
+      .option('--follow', 'keep reading growing files and new ones until stopped')
+      .option('--include <glob...>', `file names to read (default: ${DEFAULT_INCLUDE.join(' ')})`)
+      .option('--exclude <glob...>', 'file or directory names to leave out'),
   ).action(
     action(async (paths: string[], flags: PipelineFlags) => {
       const config = settings(flags);
@@ -44,6 +62,7 @@ export function registerPipeline(program: Command): void {
       try {
         await reader.run();
         log.info({ published: reader.published, republished: reader.republished }, reader.stopped ? 'reader stopped' : 'all lines committed');
+        failedInputs(reader);
       } finally {
         reportUsage('reader', { messages: reader.published, queueBytes: reader.publishedBytes });
         await s.close();
@@ -85,8 +104,10 @@ export function registerPipeline(program: Command): void {
     program
       .command('run')
       .description('reader and processors in one process; embedded PostgreSQL / in-process queue when none is configured')
-      .argument('[paths...]', 'files or directories besides LOG_DIR')
+      .argument('[paths...]', 'files, directories or globs to read instead of LOG_DIR')
       .option('--follow', 'keep reading growing files and new ones until stopped')
+      .option('--include <glob...>', `file names to read (default: ${DEFAULT_INCLUDE.join(' ')})`)
+      .option('--exclude <glob...>', 'file or directory names to leave out')
       .option('--batch-chunks <n>', 'chunks per transaction', intArg('batch-chunks', 1, 1000))
       .option('--concurrency <n>', 'batches in flight, each with its own connection', intArg('concurrency', 1, 64))
       .option('--no-summary', 'do not print counts and analyst queries at the end'),
@@ -123,6 +144,7 @@ export function registerPipeline(program: Command): void {
           await printCounts(s.pool, out);
           await printAnalystQueries(s.pool, 3, out);
         }
+        failedInputs(reader);
       } finally {
         await parser.close();
         await s.close();

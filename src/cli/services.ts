@@ -10,7 +10,7 @@ import { RedisStreamQueue } from '../queue/redis-stream.js';
 import type { ChunkQueue } from '../queue/types.js';
 import { createPool, withClient } from '../store/db.js';
 import { openDatabase, type Database } from '../store/embedded.js';
-import { initDb } from '../store/schema.js';
+import { initDb } from '../store/init.js';
 
 export interface Services {
   db: Database;

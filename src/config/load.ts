@@ -44,6 +44,16 @@ const ENV_SETTINGS: Record<string, string> = {
   LOGPIPE_PROCESSOR_CONCURRENCY: 'processor.concurrency',
   LOGPIPE_PARSE_THREADS: 'processor.parseThreads',
   LOGPIPE_LOG_LEVEL: 'logLevel',
+  LOGPIPE_TIMEZONE: 'input.timezone',
+  LOGPIPE_INPUT_YEAR: 'input.year',
+  LOGPIPE_SETTLE_MS: 'input.settleMs',
+};
+
+/** Environment variables holding a comma-separated list. */
+const ENV_LISTS: Record<string, string> = {
+  LOGPIPE_INPUTS: 'inputs',
+  LOGPIPE_INCLUDE: 'input.include',
+  LOGPIPE_EXCLUDE: 'input.exclude',
 };
 
 function enc(s: string): string {
@@ -68,6 +78,10 @@ export function fromEnv(env: NodeJS.ProcessEnv): Tree {
   for (const [name, path] of Object.entries(ENV_SETTINGS)) {
     const value = env[name];
     if (value !== undefined && value !== '') setPath(out, path, value);
+  }
+  for (const [name, path] of Object.entries(ENV_LISTS)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setPath(out, path, value.split(',').map((v) => v.trim()).filter(Boolean));
   }
   return out;
 }

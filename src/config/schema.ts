@@ -6,14 +6,43 @@ import { z } from 'zod';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 
+/** Names logs have when they are written and once rotated: app.log, app.log.1, app.log.2.gz, app.log-20240115(.gz). */
+export const DEFAULT_INCLUDE = ['*.log', '*.log.gz', '*.log.[0-9]*', '*.log-[0-9]*'];
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const ConfigSchema = z
   .object({
     /** PostgreSQL URL. Unset: an embedded PostgreSQL is started under `embedded.dir`. */
     databaseUrl: z.string().url().optional(),
     /** Redis URL. Unset: `run` uses an in-process queue (reader/processor alone require Redis). */
     redisUrl: z.string().url().optional(),
-    /** Directory scanned for *.log and *.log.gz files. */
+    /** Directory read recursively for log files (names per input.include); the simple case. */
     logDir: z.string().min(1).default('./data/logs'),
+    /** Files, directories or globs to read instead of logDir (paths on the command line replace both). */
+    inputs: z.array(z.string().min(1)).min(1).optional(),
+    input: z
+      .object({
+        /** File names (or paths below an input directory, with a slash) to read. */
+        include: z.array(z.string().min(1)).min(1).default(DEFAULT_INCLUDE),
+        /** File or directory names (or paths below an input directory) to leave out. */
+        exclude: z.array(z.string().min(1)).default([]),
+        /** IANA zone of stamps that carry none (RFC 3164 syslog, BIND's own stamp, ISO without offset). */
+        timezone: z.string().min(1).refine(isTimeZone, { message: 'not an IANA time zone name (e.g. UTC, Europe/Berlin)' }).default('UTC'),
+        /** Year of RFC 3164 stamps (which have none); unset: from each file's modification time. */
+        year: int(1970, 2099).optional(),
+        /** A last line without a newline is taken once its file has not changed for this long (ms). */
+        settleMs: int(0, 86_400_000).default(5_000),
+      })
+      .strict()
+      .prefault({}),
     queue: z
       .object({
         /** Prefix of every Redis key logpipe uses. */

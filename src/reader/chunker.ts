@@ -6,7 +6,10 @@
  * knows. A line longer than maxLineBytes is not buffered: its first maxLineBytes are kept as
  * evidence and the rest is skipped up to the newline.
  */
-import type { Chunk } from '../queue/chunk.js';
+import type { Chunk, ChunkHeader } from '../queue/chunk.js';
+
+/** What every chunk of a file carries for its parser: the input's zone and year, the file's mtime. */
+export type ChunkMeta = Pick<ChunkHeader, 'tz' | 'year' | 'mtime'>;
 
 export interface ChunkBounds {
   maxLines: number;
@@ -38,6 +41,8 @@ export class Chunker {
     private readonly bounds: ChunkBounds,
     startOffset = 0,
     firstLine = 1,
+    /** Copied into every chunk; the reader updates `mtime` as the file changes. */
+    readonly meta: ChunkMeta = {},
   ) {
     this.lineStart = startOffset;
     this.nextLine = firstLine;
@@ -56,6 +61,11 @@ export class Chunker {
 
   get pendingLines(): number {
     return this.chunkLines;
+  }
+
+  /** Bytes of a last line still waiting for its newline. */
+  get partialLineBytes(): number {
+    return this.partialBytes;
   }
 
   /**
@@ -113,9 +123,15 @@ export class Chunker {
     if (to > from) this.parts.push(buf.subarray(from, to));
   }
 
+  /** Takes a last line that has no newline as complete (the file is finished, or settled). */
+  takePartialLine(out: Chunk[] = []): Chunk[] {
+    if (this.partialBytes > 0) this.endLine(false, out);
+    return out;
+  }
+
   /** End of a finished file: the last line may have no newline. Returns the final chunks. */
   finish(out: Chunk[] = []): Chunk[] {
-    if (this.partialBytes > 0) this.endLine(false, out);
+    this.takePartialLine(out);
     this.flush(out);
     return out;
   }
@@ -131,6 +147,7 @@ export class Chunker {
       firstLine: this.chunkFirstLine,
       lineCount: this.chunkLines,
       ...(truncated ? { truncated } : {}),
+      ...this.meta,
       payload: this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts),
     });
     this.parts = [];

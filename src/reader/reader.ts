@@ -1,13 +1,12 @@
 /**
  * The reader: files → chunks → queue. It never parses. It resumes from the database's ledger,
- * not from local memory: chunks already committed are skipped, the rest is (re)published. Without
- * --follow it reads the files present, then waits until every line is committed, publishing
+ * not from local memory: what is committed is skipped, the rest is (re)published. A batch run
+ * reads what each file holds now past its committed end (so a file that grew since the last run
+ * gives exactly its new lines), then waits until every line it read is committed, publishing
  * again whatever the queue lost (Redis flushed or restarted). With --follow it keeps reading
- * growing files and new ones until stopped.
+ * growing, rotated and new files until stopped. Both read a file the same way (tail.ts).
  */
-import { createReadStream } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
+import { stat } from 'node:fs/promises';
 import type pg from 'pg';
 import { Backoff } from '../backoff.js';
 import type { Config } from '../config/schema.js';
@@ -15,30 +14,20 @@ import type { Logger } from '../logger.js';
 import { encodeChunk, type Chunk } from '../queue/chunk.js';
 import { sleep, type ChunkQueue } from '../queue/types.js';
 import { retrying } from '../store/db.js';
-import { BOOK_SCHEMA } from '../store/schema.js';
-import { Chunker } from './chunker.js';
-import { discover, registerFile, resumePoint, type FileRow } from './files.js';
+import {
+  commitStates, openInputErrors, recordInputError, recordProgress, registerFile, resolveInputError, resumePoint,
+} from '../store/files.js';
+import { discover, type InputProblem, type InputSelection } from './discover.js';
+import { openSource } from './source.js';
+import { FileTail } from './tail.js';
 
-const READ_BYTES = 1 << 20;
 /** Nothing committed for this long while the queue is empty: its messages were lost. */
 const STALL_MS = 2_000;
+const PROGRESS_MS = 1_000;
 
 export interface ReaderOptions {
-  /** Files or directories to read besides config.logDir. */
+  /** Files, directories or globs to read instead of config.inputs / config.logDir. */
   paths?: string[];
-  /** Don't read config.logDir (only `paths`). */
-  noLogDir?: boolean;
-}
-
-interface Followed {
-  row: FileRow;
-  path: string;
-  fh: FileHandle;
-  ino: number;
-  readPos: number;
-  chunker: Chunker;
-  later: Set<string>;
-  published: number;
 }
 
 export class Reader {
@@ -48,6 +37,10 @@ export class Reader {
   /** Compressed bytes of the messages published (header + body), for the benchmark. */
   publishedBytes = 0;
   republished = 0;
+  /** Inputs that could not be read (this run, or this follow session). */
+  readonly failed: InputProblem[] = [];
+  private failedPaths = new Map<string, string>();
+  private erroredBefore = new Set<string>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -66,18 +59,30 @@ export class Reader {
     this.abort.abort();
   }
 
+  /** What to read: the paths given, else the `inputs` setting, else LOG_DIR. */
+  selection(): InputSelection {
+    const roots = this.opts.paths?.length ? this.opts.paths : this.config.inputs?.length ? this.config.inputs : [this.config.logDir];
+    return { roots, include: this.config.input.include, exclude: this.config.input.exclude };
+  }
+
   async run(): Promise<void> {
+    // Fails on a missing input before anything is published (a configuration error).
+    const first = await discover(this.selection());
     this.token = await this.queue.marker();
-    if (this.config.reader.follow) return this.follow();
-    const files: FileRow[] = [];
-    for (const path of await this.paths()) {
-      const row = await this.db('register file', () => registerFile(this.pool, path, this.config.chunk));
-      if (!row) continue;
-      files.push(row);
-      await this.publishFile(row, path);
+    this.erroredBefore = new Set((await this.db('input errors', () => openInputErrors(this.pool))).map((e) => e.path));
+    if (this.config.reader.follow) return this.follow(first);
+    for (const p of first.problems) await this.inputFailed(p);
+    const targets = new Map<number, number>();
+    const seen = new Set<number>();
+    for (const path of first.files) {
       if (this.stopped) return;
+      const tail = await this.openTail(path, seen);
+      if (!(tail instanceof FileTail)) continue;
+      await this.pass(tail);
+      targets.set(tail.id, tail.linesRead);
     }
-    await this.waitUntilCommitted(files);
+    if (targets.size === 0) this.log.info({ files: first.files.length }, 'no file has anything new to read');
+    await this.waitUntilCommitted(targets);
   }
 
   /** A database call that waits out a PostgreSQL restart instead of failing the reader. */
@@ -85,21 +90,90 @@ export class Reader {
     return retrying(what, fn, this.log, this.abort.signal);
   }
 
-  private paths(): Promise<string[]> {
-    return discover(this.opts.noLogDir ? undefined : this.config.logDir, this.opts.paths);
+  private async inputFailed(p: InputProblem): Promise<void> {
+    if (this.failedPaths.get(p.path) === p.code) return; // said once per path (follow polls again and again)
+    this.failedPaths.set(p.path, p.code);
+    this.failed.push(p);
+    this.log.warn({ file: p.path, code: p.code }, `cannot read ${p.path}: ${p.message}`);
+    await this.db('input error', () => recordInputError(this.pool, p.path, p.code, p.message));
   }
 
-  private chunker(row: FileRow, offset: number, line: number): Chunker {
-    return new Chunker(
-      row.id,
-      { maxLines: row.chunk_max_lines, maxBytes: row.chunk_max_bytes, maxLineBytes: this.config.chunk.maxLineBytes },
-      offset,
-      line,
+  /**
+   * Opens a file where its committed data ends; null when it cannot be read (recorded), has no
+   * identity yet (empty) or has nothing new; `{ sameAs }` when it is a file in `seen`, met by
+   * another path (a link, a rotated name, or a copy with the same first bytes).
+   */
+  private async openTail(path: string, seen: Set<number>, force = false): Promise<FileTail | { sameAs: number; inode: number } | null> {
+    let src;
+    try {
+      src = await openSource(path);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      await this.inputFailed({ path, code: e.code ?? 'EUNKNOWN', message: e.message });
+      return null;
+    }
+    const close = async () => {
+      await src.fh.close().catch(() => {});
+      return null;
+    };
+    if (src.head.length === 0) return close(); // empty: no identity yet, read once it has bytes
+    const row = await this.db('register file', () => registerFile(this.pool, src.head, path, src.compressed, this.config.chunk));
+    if (this.erroredBefore.delete(path) || this.failedPaths.delete(path)) await this.db('input error', () => resolveInputError(this.pool, path));
+    if (seen.has(row.id)) {
+      this.log.debug({ file: path, id: row.id }, 'the same file by another path: read once');
+      await close();
+      return { sameAs: row.id, inode: src.stat.ino };
+    }
+    seen.add(row.id);
+    const rp = await this.db('resume point', () => resumePoint(this.pool, row.id));
+    const unchanged = row.size_seen === src.stat.size && row.mtime_seen?.getTime() === Math.round(src.stat.mtimeMs);
+    if (!force && unchanged && rp.committedLines >= row.lines_read) return close();
+    let lastProgress = Date.now();
+    const tail: FileTail = new FileTail(
+      src, row, rp,
+      { maxLineBytes: this.config.chunk.maxLineBytes, settleMs: this.config.input.settleMs, meta: this.chunkMeta() },
+      async (chunk) => {
+        const ok = await this.publish(chunk);
+        if (ok && Date.now() - lastProgress > PROGRESS_MS) {
+          lastProgress = Date.now();
+          await this.db('file progress', () => recordProgress(this.pool, tail.id, tail.progress(true)));
+        }
+        return ok;
+      },
     );
+    this.log.info({ file: path, id: row.id, resumeAt: rp.offset, line: rp.line, compressed: src.compressed }, 'reading');
+    return tail;
   }
 
-  private async publish(chunk: Chunk, later: Set<string>): Promise<boolean> {
-    if (later.has(`${chunk.start}-${chunk.end}`)) return false; // already committed
+  private chunkMeta() {
+    const { timezone, year } = this.config.input;
+    return { ...(timezone !== 'UTC' ? { tz: timezone } : {}), ...(year !== undefined ? { year } : {}) };
+  }
+
+  /** One batch pass over a file: what it holds now, the last line if settled, then closed. */
+  private async pass(tail: FileTail): Promise<void> {
+    try {
+      await this.db('file progress', () => recordProgress(this.pool, tail.id, tail.progress(true)));
+      try {
+        await tail.readAvailable(() => this.stopped);
+      } catch (err) {
+        // Unreadable part way (EIO, a corrupt gzip): what was read stands; the rest is reported.
+        const e = err as NodeJS.ErrnoException;
+        await this.inputFailed({ path: tail.path, code: e.code ?? 'EIO', message: e.message });
+      }
+      if (this.stopped) return;
+      const held = await tail.settle(tail.compressed);
+      await tail.flush();
+      if (held > 0) {
+        this.log.info({ file: tail.path, bytes: held }, 'last line has no newline yet: held back until the file has not changed for input.settleMs');
+      }
+      await this.db('file progress', () => recordProgress(this.pool, tail.id, tail.progress(false)));
+    } finally {
+      await tail.close();
+    }
+  }
+
+  private async publish(chunk: Chunk): Promise<boolean> {
     const message = await encodeChunk(chunk);
     for (const backoff = new Backoff(); ; ) {
       try {
@@ -116,69 +190,16 @@ export class Reader {
     return true;
   }
 
-  /** Reads a whole (finished) file from the end of its committed prefix and publishes its chunks. */
-  private async publishFile(row: FileRow, path: string): Promise<void> {
-    const rp = await this.db('resume point', () => resumePoint(this.pool, row.id));
-    if (row.total_lines !== null && rp.committedLines >= row.total_lines) return;
-    const chunker = this.chunker(row, rp.offset, rp.line);
-    // Offsets count uncompressed bytes, so a .gz file is decompressed from its start and skipped.
-    const stream = row.compressed
-      ? createReadStream(path, { highWaterMark: READ_BYTES }).pipe(createGunzip())
-      : createReadStream(path, { start: rp.offset, highWaterMark: READ_BYTES });
-    let skip = row.compressed ? rp.offset : 0;
-    let published = 0;
-    let lastProgress = Date.now();
-    this.log.info({ file: path, id: row.id, resumeAt: rp.offset, line: rp.line }, 'reading');
-    try {
-      for await (let buf of stream as AsyncIterable<Buffer>) {
-        if (skip > 0) {
-          if (buf.length <= skip) {
-            skip -= buf.length;
-            continue;
-          }
-          buf = buf.subarray(skip);
-          skip = 0;
-        }
-        for (const c of chunker.feed(buf)) if (await this.publish(c, rp.later)) published++;
-        if (this.stopped) return;
-        if (Date.now() - lastProgress > 1000) {
-          lastProgress = Date.now();
-          await this.progress(row.id, chunker.linesSeen, published);
-          published = 0;
-        }
-      }
-    } finally {
-      stream.destroy();
-    }
-    for (const c of chunker.finish()) if (await this.publish(c, rp.later)) published++;
-    await this.progress(row.id, chunker.linesSeen, published, chunker.offset);
-    row.total_lines = chunker.linesSeen;
-  }
-
-  private async progress(fileId: number, linesRead: number, published: number, eofOffset?: number): Promise<void> {
-    await this.db('file progress', () => this.pool.query(
-      `UPDATE ${BOOK_SCHEMA}.files SET lines_read = $2, chunks_published = chunks_published + $3, updated_at = now(),
-              eof_offset = coalesce($4, eof_offset), total_lines = CASE WHEN $4::bigint IS NULL THEN total_lines ELSE $2 END
-        WHERE id = $1`,
-      [fileId, linesRead, published, eofOffset ?? null],
-    ));
-  }
-
-  /** Waits until every line of `files` is committed, republishing what the queue lost. */
-  private async waitUntilCommitted(files: FileRow[]): Promise<void> {
-    const ids = files.map((f) => f.id);
+  /** Waits until every file's lines up to `targets` are committed, republishing what the queue lost. */
+  private async waitUntilCommitted(targets: Map<number, number>): Promise<void> {
+    const ids = [...targets.keys()];
     let committedBefore = -1;
     let lastProgress = Date.now();
-    while (!this.stopped) {
-      const r = await this.db('commit check', () => this.pool.query<{ id: number; path: string; total_lines: number | null; committed: number }>(
-        `SELECT f.id, f.path, f.total_lines, coalesce(sum(c.line_count), 0)::bigint AS committed
-           FROM ${BOOK_SCHEMA}.files f LEFT JOIN ${BOOK_SCHEMA}.chunks c ON c.file_id = f.id
-          WHERE f.id = ANY($1) GROUP BY f.id`,
-        [ids],
-      ));
-      const incomplete = r.rows.filter((f) => f.total_lines === null || f.committed < f.total_lines);
+    while (!this.stopped && ids.length) {
+      const states = await this.db('commit check', () => commitStates(this.pool, ids));
+      const incomplete = states.filter((f) => f.committed < targets.get(f.id)!);
       if (incomplete.length === 0) return;
-      const committed = r.rows.reduce((a, f) => a + f.committed, 0);
+      const committed = states.reduce((a, f) => a + f.committed, 0);
       if (committed !== committedBefore) {
         committedBefore = committed;
         lastProgress = Date.now();
@@ -196,8 +217,8 @@ export class Reader {
         this.log.warn({ files: incomplete.length }, 'queue lost messages (flushed or restarted?): publishing uncommitted chunks again');
         const before = this.published;
         for (const f of incomplete) {
-          const row = files.find((x) => x.id === f.id)!;
-          await this.publishFile(row, row.path);
+          const tail = await this.openTail(f.path, new Set(), true);
+          if (tail instanceof FileTail) await this.pass(tail);
         }
         this.republished += this.published - before;
         lastProgress = Date.now();
@@ -206,76 +227,81 @@ export class Reader {
     }
   }
 
-  /** --follow: poll for new files and growth until stopped. */
-  private async follow(): Promise<void> {
-    const followed = new Map<number, Followed>();
+  /** --follow: poll for new files, growth, rotation and truncation until stopped. */
+  private async follow(first: Awaited<ReturnType<typeof discover>>): Promise<void> {
+    const tails = new Map<number, FileTail>();
     const byPath = new Map<string, number>();
+    /** Files read to their end for good (compressed, truncated away, deleted). */
     const finished = new Set<number>();
+    const finish = async (tail: FileTail, why: string) => {
+      await tail.settle(true);
+      await tail.flush();
+      await this.db('file progress', () => recordProgress(this.pool, tail.id, tail.progress(false)));
+      await tail.close();
+      tails.delete(tail.id);
+      finished.add(tail.id);
+      for (const [p, id] of byPath) if (id === tail.id) byPath.delete(p);
+      this.log.info({ file: tail.path, id: tail.id }, why);
+    };
+    let found = first;
     try {
       while (!this.stopped) {
-        for (const path of await this.paths()) {
-          if (byPath.has(path)) continue;
-          const row = await this.db('register file', () => registerFile(this.pool, path, this.config.chunk));
-          if (!row || finished.has(row.id)) continue;
-          const known = followed.get(row.id);
-          if (known) {
-            known.path = path; // renamed
-            byPath.set(path, row.id);
+        for (const p of found.problems) await this.inputFailed(p);
+        for (const path of found.files) {
+          if (byPath.has(path) || this.stopped) continue;
+          const opened = await this.openTail(path, new Set(tails.keys()), true);
+          if (opened === null) continue;
+          if (!(opened instanceof FileTail)) {
+            // A followed file under another name: renamed by rotation (same inode: follow the new
+            // name), or a copy with the same first bytes (copytruncate: read once it is finished).
+            const followed = tails.get(opened.sameAs)!;
+            if (followed.inode === opened.inode) {
+              byPath.delete(followed.path); // its old name may hold a new file now
+              followed.path = path;
+            }
+            byPath.set(path, opened.sameAs);
             continue;
           }
-          if (row.compressed) {
-            await this.publishFile(row, path); // a .gz file is complete: read once
-            finished.add(row.id);
+          byPath.set(path, opened.id);
+          if (finished.has(opened.id) || opened.compressed) {
+            // A finished file met again (a rotated copy, or compressed by rotation): one pass for anything new.
+            await this.pass(opened);
+            finished.add(opened.id);
             continue;
           }
-          const rp = await this.db('resume point', () => resumePoint(this.pool, row.id));
-          const fh = await open(path, 'r');
-          const st = await fh.stat();
-          followed.set(row.id, {
-            row, path, fh, ino: st.ino, readPos: rp.offset, chunker: this.chunker(row, rp.offset, rp.line), later: rp.later, published: 0,
-          });
-          byPath.set(path, row.id);
-          this.log.info({ file: path, id: row.id, resumeAt: rp.offset }, 'following');
+          tails.set(opened.id, opened);
+          this.log.info({ file: path, id: opened.id }, 'following');
         }
-        for (const f of followed.values()) {
+        for (const tail of [...tails.values()]) {
           if (this.stopped) break;
-          await this.poll(f);
-          const current = await stat(f.path).catch(() => null);
-          const truncated = (await f.fh.stat()).size < f.readPos;
-          if (truncated || !current || current.ino !== f.ino) {
-            // Rotated away, removed or truncated in place: what we hold is final.
-            if (!truncated) for (const c of f.chunker.finish()) if (await this.publish(c, f.later)) f.published++;
-            await this.progress(f.row.id, f.chunker.linesSeen, f.published, truncated ? undefined : f.chunker.offset);
-            await f.fh.close();
-            followed.delete(f.row.id);
-            finished.add(f.row.id);
-            if (byPath.get(f.path) === f.row.id) byPath.delete(f.path);
-            this.log.info({ file: f.path, id: f.row.id, truncated }, truncated ? 'file truncated: reading it as a new file' : 'file rotated: finished');
-          } else {
-            await this.progress(f.row.id, f.chunker.linesSeen, f.published);
+          const state = await tail.readAvailable(() => this.stopped);
+          if (state === 'truncated') {
+            await finish(tail, 'file truncated: what was read stands, its new content is a new file');
+            continue;
           }
-          f.published = 0;
+          if (state === 'deleted') {
+            await finish(tail, 'file deleted: read to its end');
+            continue;
+          }
+          const since = tail.openSince;
+          if (since !== null && Date.now() - since >= this.config.chunk.flushMs) await tail.flush();
+          if (tail.heldBytes > 0 && (await tail.settle()) === 0) await tail.flush();
+          await this.db('file progress', () => recordProgress(this.pool, tail.id, tail.progress(false)));
+          // Its name now belongs to another file (rotation): the name is looked at afresh.
+          const current = await stat(tail.path).catch(() => null);
+          if (!current || current.ino !== tail.inode) byPath.delete(tail.path);
         }
         await sleep(this.config.reader.pollMs, this.abort.signal);
+        if (this.stopped) break;
+        found = await discover(this.selection());
       }
     } finally {
-      for (const f of followed.values()) await f.fh.close().catch(() => {});
-    }
-  }
-
-  /** Reads what a followed file gained; sends a partial chunk once it is flushMs old. */
-  private async poll(f: Followed): Promise<void> {
-    const { size } = await f.fh.stat();
-    const buf = Buffer.allocUnsafe(READ_BYTES);
-    while (f.readPos < size && !this.stopped) {
-      const { bytesRead } = await f.fh.read(buf, 0, Math.min(READ_BYTES, size - f.readPos), f.readPos);
-      if (bytesRead === 0) break;
-      f.readPos += bytesRead;
-      // The chunker keeps slices of what it is fed, so it gets a copy, not the reused buffer.
-      for (const c of f.chunker.feed(Buffer.from(buf.subarray(0, bytesRead)))) if (await this.publish(c, f.later)) f.published++;
-    }
-    if (f.chunker.pendingLines > 0 && Date.now() - f.chunker.openedAt >= this.config.chunk.flushMs) {
-      for (const c of f.chunker.flush()) if (await this.publish(c, f.later)) f.published++;
+      // Stopping: complete lines in hand are sent; a last line still being written waits for the next start.
+      for (const tail of tails.values()) {
+        await tail.flush().catch(() => {});
+        await recordProgress(this.pool, tail.id, tail.progress(false)).catch(() => {});
+        await tail.close();
+      }
     }
   }
 }

@@ -6,20 +6,24 @@ export interface FileStatus {
   id: number;
   path: string;
   linesRead: number;
+  linesCommitted: number;
   records: number;
   quarantined: number;
   blank: number;
   chunksPublished: number;
   chunksCommitted: number;
-  /** reading: not at its end yet (or followed); committing: read, not all committed; done. */
+  /**
+   * reading: a reader's pass over it is under way (or was cut short); committing: lines read are
+   * not all committed yet; done: every line read so far is committed (the file may still grow).
+   */
   status: 'reading' | 'committing' | 'done';
-  /** For a done file: lines read = records + quarantined + blank. */
+  /** For a done file: lines read = records + quarantined + blank, and every one committed. */
   balanced: boolean | null;
 }
 
 export async function fileStatuses(pool: pg.Pool): Promise<FileStatus[]> {
   const r = await pool.query(
-    `SELECT f.id, f.path, f.lines_read, f.total_lines, f.chunks_published,
+    `SELECT f.id, f.path, f.lines_read, f.reading, f.chunks_published,
             count(c.file_id)::bigint AS chunks_committed, coalesce(sum(c.line_count), 0)::bigint AS lines_committed,
             coalesce(sum(c.records), 0)::bigint AS records, coalesce(sum(c.quarantined), 0)::bigint AS quarantined,
             coalesce(sum(c.blank), 0)::bigint AS blank
@@ -27,11 +31,11 @@ export async function fileStatuses(pool: pg.Pool): Promise<FileStatus[]> {
       GROUP BY f.id ORDER BY f.path, f.id`,
   );
   return r.rows.map((f) => {
-    const status = f.total_lines === null ? 'reading' : f.lines_committed >= f.total_lines ? 'done' : 'committing';
+    const status = f.reading ? 'reading' : f.lines_committed < f.lines_read ? 'committing' : 'done';
     return {
-      id: f.id, path: f.path, linesRead: f.lines_read, records: f.records, quarantined: f.quarantined, blank: f.blank,
-      chunksPublished: f.chunks_published, chunksCommitted: f.chunks_committed, status,
-      balanced: status === 'done' ? f.lines_read === f.records + f.quarantined + f.blank && f.lines_committed === f.total_lines : null,
+      id: f.id, path: f.path, linesRead: f.lines_read, linesCommitted: f.lines_committed, records: f.records, quarantined: f.quarantined,
+      blank: f.blank, chunksPublished: f.chunks_published, chunksCommitted: f.chunks_committed, status,
+      balanced: status === 'done' ? f.lines_read === f.records + f.quarantined + f.blank && f.lines_committed === f.lines_read : null,
     };
   });
 }

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, afterEach, before, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { generate, type GenerateReport } from '../src/generator/generate.js';
-import { LOG_TYPES } from '../src/logtypes/registry.js';
-import { dropRedisPrefix, REDIS_URL } from './helpers/services.js';
-import { assertExactlyOnce, killStragglers, pipelineFixture, runCli, sleep, startCli, type PipelineFixture } from './helpers/pipeline.js';
+import { generate, type GenerateReport } from '../../src/generator/generate.js';
+import { LOG_TYPES } from '../../src/logtypes/registry.js';
+import { dropRedisPrefix, REDIS_URL } from '../helpers/services.js';
+import { assertExactlyOnce, killStragglers, pipelineFixture, runCli, sleep, startCli, type PipelineFixture } from '../helpers/pipeline.js';
 
 let dir: string;
 let report: GenerateReport;
@@ -31,7 +31,8 @@ after(async () => {
 });
 
 async function fresh(): Promise<PipelineFixture> {
-  const f = await pipelineFixture(dir, { LOGPIPE_CHUNK_MAX_LINES: '1000' });
+  // The generator ends each dirty file without a newline; settled at once, as a finished file.
+  const f = await pipelineFixture(dir, { LOGPIPE_CHUNK_MAX_LINES: '1000', LOGPIPE_SETTLE_MS: '0' });
   cleanups.push(f.cleanup);
   return f;
 }

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { generate, type GenerateReport } from '../src/generator/generate.js';
-import { Rng } from '../src/generator/rng.js';
-import { REDIS_URL } from './helpers/services.js';
-import { assertExactlyOnce, committedLines, killStragglers, pipelineFixture, sleep, startCli, until, type PipelineFixture, type Proc } from './helpers/pipeline.js';
+import { generate, type GenerateReport } from '../../src/generator/generate.js';
+import { Rng } from '../../src/generator/rng.js';
+import { REDIS_URL } from '../helpers/services.js';
+import { assertExactlyOnce, committedLines, killStragglers, pipelineFixture, sleep, startCli, until, type PipelineFixture, type Proc } from '../helpers/pipeline.js';
 
 const SEED = Number(process.env.LOGPIPE_FAULT_SEED ?? Date.now() % 100_000);
 const rng = new Rng(SEED);
@@ -33,7 +33,7 @@ after(async () => {
 });
 
 async function setup(extra: Record<string, string> = {}): Promise<PipelineFixture> {
-  const f = await pipelineFixture(dir, { LOGPIPE_CHUNK_MAX_LINES: '500', LOGPIPE_BATCH_CHUNKS: '2', ...extra });
+  const f = await pipelineFixture(dir, { LOGPIPE_CHUNK_MAX_LINES: '500', LOGPIPE_BATCH_CHUNKS: '2', LOGPIPE_SETTLE_MS: '0', ...extra });
   cleanups.push(f.cleanup);
   return f;
 }

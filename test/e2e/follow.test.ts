@@ -9,9 +9,9 @@ import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, renameSync, rm
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, test } from 'node:test';
-import { generate } from '../src/generator/generate.js';
-import { LOG_TYPES } from '../src/logtypes/registry.js';
-import { committedLines, killStragglers, pipelineFixture, sleep, startCli, until } from './helpers/pipeline.js';
+import { generate } from '../../src/generator/generate.js';
+import { LOG_TYPES } from '../../src/logtypes/registry.js';
+import { committedLines, killStragglers, pipelineFixture, sleep, startCli, until } from '../helpers/pipeline.js';
 
 const dirs: string[] = [];
 afterEach(killStragglers);
@@ -48,7 +48,7 @@ test('following: pieces, a partial line, rotation, copytruncate, each line once'
     appendFileSync(live, first.subarray(cut2));
     await until(async () => (await committedLines(f.pool)) === 3_000, 20_000, 'the whole first file');
 
-    // Rotation: the file moves to a name the reader does not watch, a new file takes its name.
+    // Rotation: the file moves to app.log.1 (still followed, as the same file), a new file takes its name.
     renameSync(live, join(logDir, 'app.log.1'));
     writeFileSync(live, second);
     await until(async () => (await committedLines(f.pool)) === 6_000, 20_000, 'the new file');
@@ -72,9 +72,10 @@ test('following: pieces, a partial line, rotation, copytruncate, each line once'
     const union = LOG_TYPES.map((t) => `SELECT file_id, line_no FROM public.${t.table}`).join(' UNION ALL ');
     const dups = (await f.pool.query(`SELECT count(*)::int AS n FROM (SELECT 1 FROM (${union}) u GROUP BY file_id, line_no HAVING count(*) > 1) d`)).rows[0].n;
     assert.equal(dups, 0, 'no line written twice');
-    const files = (await f.pool.query(`SELECT path, total_lines FROM logpipe.files ORDER BY id`)).rows;
+    const files = (await f.pool.query(`SELECT path, lines_read FROM logpipe.files ORDER BY id`)).rows;
     assert.equal(files.length, 3, 'the rotated file, the new one and the one written after truncation');
-    assert.equal(files[0].total_lines, 3_000, 'the rotated file was finished at its end');
+    assert.deepEqual(files.map((x) => x.lines_read), [3_000, 3_000, 3_000], 'each read to its end');
+    assert.equal(files[0].path, join(logDir, 'app.log.1'), 'the rotated file is known by its new name');
   } finally {
     await f.cleanup();
   }

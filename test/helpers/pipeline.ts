@@ -30,10 +30,12 @@ export async function killStragglers(): Promise<void> {
   await Promise.all(left.map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('exit', r)))));
 }
 
-export function startCli(args: string[], env: Record<string, string>): Proc {
+/** `as`: run as another user (uid and gid), e.g. nobody, to meet permissions root ignores. */
+export function startCli(args: string[], env: Record<string, string>, as?: { uid: number; gid: number }): Proc {
   const child = spawn(process.execPath, [CLI, ...args], {
     env: { PATH: process.env.PATH ?? '', LOGPIPE_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...as,
   });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -48,8 +50,13 @@ export function startCli(args: string[], env: Record<string, string>): Proc {
   return { child, exited, output: () => out };
 }
 
-export async function runCli(args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<{ code: number | null; output: string }> {
-  const p = startCli(args, env);
+export async function runCli(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 120_000,
+  as?: { uid: number; gid: number },
+): Promise<{ code: number | null; output: string }> {
+  const p = startCli(args, env, as);
   const timer = setTimeout(() => p.child.kill('SIGKILL'), timeoutMs);
   const code = await p.exited;
   clearTimeout(timer);

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
-import { costOf, loadPrices, type MeasuredProfile, type Prices } from '../src/bench/cost.js';
-import { runCli } from './helpers/pipeline.js';
+import { costOf, loadPrices, type MeasuredProfile, type Prices } from '../../src/bench/cost.js';
+import { runCli } from '../helpers/pipeline.js';
 
 const PRICES: Prices = {
   recorded: '2026-11-26',
@@ -52,7 +52,7 @@ test('scales linearly: 1B lines/day is 100× 10M', () => {
 });
 
 test('the shipped prices file is valid and dated; a broken one names the field', () => {
-  const shipped = loadPrices(fileURLToPath(new URL('../../config/prices.json', import.meta.url)));
+  const shipped = loadPrices(fileURLToPath(new URL('../../../config/prices.json', import.meta.url)));
   assert.match(shipped.recorded, /^\d{4}-\d{2}-\d{2}$/);
   assert.equal(shipped.queue.usdPerMillionRequests, 0.4);
   const bad = join(dir, 'bad-prices.json');

@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { generate } from '../src/generator/generate.js';
-import { naiveParse } from '../src/naive/parse.js';
-import type { UsageReport } from '../src/cli/usage.js';
-import { REDIS_URL, tempDatabase, uniqueName, type TempDatabase } from './helpers/services.js';
-import { killStragglers, runCli, startCli, until } from './helpers/pipeline.js';
+import { generate } from '../../src/generator/generate.js';
+import { naiveParse } from '../../src/naive/parse.js';
+import type { UsageReport } from '../../src/cli/usage.js';
+import { REDIS_URL, tempDatabase, uniqueName, type TempDatabase } from '../helpers/services.js';
+import { killStragglers, runCli, startCli, until } from '../helpers/pipeline.js';
 
 let dir: string;
 let db: TempDatabase;
