@@ -1,15 +1,22 @@
-/** What every command shares: global flags → configuration, and a clean error exit. */
-import type { Command } from 'commander';
+/** What every command shares: global flags → configuration, and errors as messages with an exit code. */
+import { InvalidArgumentError, type Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { errorText, EXIT, ServiceError } from '../core/errors.js';
 
 export function addConfigFlags(cmd: Command): Command {
   return cmd
-    .option('--config <file>', 'JSON config file (also LOGPIPE_CONFIG)')
+    .option('--config <file>', 'JSON or YAML config file (also LOGPIPE_CONFIG)')
     .option('--database-url <url>', 'PostgreSQL URL (also DATABASE_URL or PG_*); unset: embedded PostgreSQL')
     .option('--redis-url <url>', 'Redis URL (also REDIS_URL or REDIS_HOST/REDIS_PORT)')
-    .option('--log-dir <dir>', 'directory of *.log / *.log.gz files (also LOG_DIR)')
-    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent');
+    .option('--log-dir <dir>', 'directory read for log files (also LOG_DIR)')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (also LOGPIPE_LOG_LEVEL)')
+    .option('--log-format <format>', 'json|pretty (default: pretty on a terminal, JSON otherwise)');
+}
+
+/** The metrics flag of the long-running roles. */
+export function addMetricsFlag(cmd: Command): Command {
+  return cmd.option('--metrics-port <port>', '/metrics, /healthz and /readyz on this port; 0: off (also LOGPIPE_METRICS_PORT)', intArg('metrics-port', 0, 65535));
 }
 
 export interface GlobalFlags {
@@ -18,36 +25,60 @@ export interface GlobalFlags {
   redisUrl?: string;
   logDir?: string;
   logLevel?: string;
+  logFormat?: string;
+  metricsPort?: number;
 }
+
+/** With --log-level debug (or trace), errors keep their stack. */
+let showStacks = false;
 
 export function configFrom(flags: GlobalFlags, extra: Record<string, unknown> = {}): Config {
-  return loadConfig({
+  const config = loadConfig({
     file: flags.config,
     env: process.env,
-    flags: { databaseUrl: flags.databaseUrl, redisUrl: flags.redisUrl, logDir: flags.logDir, logLevel: flags.logLevel, ...extra },
+    flags: {
+      databaseUrl: flags.databaseUrl, redisUrl: flags.redisUrl, logDir: flags.logDir, logLevel: flags.logLevel, logFormat: flags.logFormat,
+      'metrics.port': flags.metricsPort, ...extra,
+    },
   });
+  showStacks = config.logLevel === 'debug' || config.logLevel === 'trace';
+  return config;
 }
 
-/** Runs a command body; configuration errors print without a stack and exit 2. */
+/** Writes the user's message for `err` (a stack only at debug) and returns the exit code it means. */
+export function reportError(err: unknown): number {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`logpipe: ${err.message}\n`);
+    return EXIT.CONFIG;
+  }
+  const stack = showStacks || process.env.LOGPIPE_LOG_LEVEL === 'debug' || process.env.LOGPIPE_LOG_LEVEL === 'trace';
+  process.stderr.write(`logpipe: ${errorText(err)}\n`);
+  if (stack && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  else if (!(err instanceof ServiceError)) process.stderr.write('logpipe: (run with --log-level debug for the stack trace)\n');
+  return EXIT.RUNTIME;
+}
+
+/** Runs a command body; errors print as messages and exit 2 (configuration) or 1 (runtime). */
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       await fn(...args);
     } catch (err) {
-      if (err instanceof ConfigError) {
-        process.stderr.write(`logpipe: ${err.message}\n`);
-        process.exit(2);
-      }
-      process.stderr.write(`logpipe: ${(err as Error).stack ?? String(err)}\n`);
-      process.exit(1);
+      process.exit(reportError(err));
     }
   };
 }
 
+/** A whole-number flag from `min` to `max`; anything else is a usage error naming the flag (exit 2). */
 export function intArg(name: string, min: number, max = Number.MAX_SAFE_INTEGER): (v: string) => number {
   return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`--${name} must be an integer from ${min} to ${max}, got "${v}"`);
+    const n = /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`It must be a whole number from ${min} to ${max}.`);
     return n;
   };
+}
+
+/** "1 row", "2 rows". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }

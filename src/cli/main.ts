@@ -1,5 +1,9 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { EXIT } from '../core/errors.js';
+import { packagePath } from '../paths.js';
+import { reportError } from './common.js';
 import { installUsageReport } from './usage.js';
 
 type Register = (program: Command) => void;
@@ -18,16 +22,21 @@ const MODULES: Record<string, () => Promise<Register>> = {
   queries: async () => (await import('./queries.js')).registerQueries,
   naive: async () => (await import('./naive.js')).registerNaive,
   bench: async () => (await import('./bench.js')).registerBench,
+  config: async () => (await import('./config.js')).registerConfig,
 };
 const MODULE_OF: Record<string, string> = {
   generate: 'generate', 'init-db': 'init-db', schema: 'init-db', reader: 'pipeline', processor: 'pipeline', run: 'pipeline',
-  status: 'status', queries: 'queries', naive: 'naive', bench: 'bench', cost: 'bench',
+  status: 'status', queries: 'queries', naive: 'naive', bench: 'bench', cost: 'bench', config: 'config',
 };
 
 const program = new Command()
   .name('logpipe')
   .description('security logs → typed, partitioned PostgreSQL tables, exactly once')
-  .showHelpAfterError();
+  .version((JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version, '-V, --version')
+  .showHelpAfterError('(logpipe help <command> for its options)')
+  // Usage errors (a bad flag value, an unknown option) exit 2 like configuration errors; every
+  // subcommand inherits this.
+  .exitOverride();
 
 const only = MODULE_OF[process.argv[2] ?? ''];
 for (const name of only ? [only] : Object.keys(MODULES)) (await MODULES[name]())(program);
@@ -39,4 +48,12 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // Commander has printed its message (or the help / version, which exit 0).
+    process.exit(err.exitCode === 0 ? EXIT.OK : EXIT.CONFIG);
+  }
+  process.exit(reportError(err));
+}

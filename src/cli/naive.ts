@@ -30,7 +30,7 @@ export function registerNaive(program: Command): void {
     action(async (flags: NaiveFlags) => {
       const config = configFrom(flags);
       const redisUrl = requireRedis(config, 'the naive reader');
-      const log = createLogger(config.logLevel, 'naive-reader');
+      const log = createLogger(config.logLevel, 'naive-reader', config.logFormat);
       const abort = new AbortController();
       onSignals(log, () => abort.abort());
       const totals: NaiveReaderTotals = { files: 0, pushed: 0, bytes: 0 };
@@ -50,7 +50,7 @@ export function registerNaive(program: Command): void {
       const config = configFrom(flags);
       const redisUrl = requireRedis(config, 'the naive processor');
       if (!config.databaseUrl) throw new ConfigError('the naive processor needs a PostgreSQL server: set DATABASE_URL (or PG_*, or --database-url)');
-      const log = createLogger(config.logLevel, 'naive-processor');
+      const log = createLogger(config.logLevel, 'naive-processor', config.logFormat);
       const abort = new AbortController();
       onSignals(log, () => abort.abort());
       const totals: NaiveProcessorTotals = { inserted: 0, dropped: 0 };

@@ -1,10 +1,19 @@
 /**
  * The one configuration schema: every setting, its type, its default and what it is for.
- * Unknown keys are rejected so a typo never silently falls back to a default.
+ * Unknown keys are rejected so a typo never silently falls back to a default. Types are strict
+ * (a config file's `"false"` is not a boolean, `true` is not a number); the loader turns the
+ * environment's strings into numbers and booleans before validation (src/config/load.ts).
  */
 import { z } from 'zod';
 
-const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
+
+/** A URL with one of the given schemes (a PostgreSQL setting holding a redis:// URL would hang, not fail). */
+const urlOf = (what: string, schemes: string[]) =>
+  z.string().refine((v) => URL.canParse(v), { message: `not a URL (expected ${schemes.map((s) => `${s}//…`).join(' or ')})` })
+    .refine((v) => !URL.canParse(v) || schemes.includes(new URL(v).protocol), {
+      message: `${what} URLs start with ${schemes.map((s) => `${s}//`).join(' or ')}`,
+    });
 
 /** Names logs have when they are written and once rotated: app.log, app.log.1, app.log.2.gz, app.log-20240115(.gz). */
 export const DEFAULT_INCLUDE = ['*.log', '*.log.gz', '*.log.[0-9]*', '*.log-[0-9]*'];
@@ -21,9 +30,11 @@ function isTimeZone(name: string): boolean {
 export const ConfigSchema = z
   .object({
     /** PostgreSQL URL. Unset: an embedded PostgreSQL is started under `embedded.dir`. */
-    databaseUrl: z.string().url().optional(),
+    databaseUrl: urlOf('PostgreSQL', ['postgres:', 'postgresql:']).optional(),
     /** Redis URL. Unset: `run` uses an in-process queue (reader/processor alone require Redis). */
-    redisUrl: z.string().url().optional(),
+    redisUrl: urlOf('Redis', ['redis:', 'rediss:']).optional(),
+    /** How long a connection to PostgreSQL or Redis may take before it is an error (nothing hangs). */
+    connectTimeoutMs: int(100, 600_000).default(10_000),
     /** Directory read recursively for log files (names per input.include); the simple case. */
     logDir: z.string().min(1).default('./data/logs'),
     /** Files, directories or globs to read instead of logDir (paths on the command line replace both). */
@@ -91,7 +102,7 @@ export const ConfigSchema = z
     reader: z
       .object({
         /** Keep reading files as they grow and pick up new ones; never exit on its own. */
-        follow: z.coerce.boolean().default(false),
+        follow: z.boolean().default(false),
         /** How often the directory and followed files are checked. */
         pollMs: int(10, 600_000).default(1_000),
       })
@@ -105,10 +116,27 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    metrics: z
+      .object({
+        /**
+         * Port of /metrics, /healthz and /readyz. Unset: off for reader and run, and for a processor
+         * DEFAULT_PROCESSOR_METRICS_PORT (another free port if that one is taken by a sibling). 0: off.
+         */
+        port: int(0, 65535).optional(),
+        /** Address to listen on. */
+        host: z.string().min(1).default('127.0.0.1'),
+      })
+      .strict()
+      .prefault({}),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** pretty: readable lines (the default when stderr is a terminal); json: one JSON object per line. */
+    logFormat: z.enum(['json', 'pretty']).optional(),
   })
   .strict();
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+/** Where a processor serves its metrics unless told otherwise. */
+export const DEFAULT_PROCESSOR_METRICS_PORT = 9478;
 /** Partial input: what a file, the environment or flags may set. */
 export type ConfigInput = z.input<typeof ConfigSchema>;

@@ -1,18 +1,55 @@
-/** Connections to PostgreSQL: one pool per process, sized for its role. */
+/** Connections to PostgreSQL: one pool per process, sized for its role, with a connect timeout so nothing hangs. */
 import pg from 'pg';
 import { Backoff } from '../backoff.js';
+import { connectProblem, ServiceError } from '../core/errors.js';
 
 // bigint/int8 (OID 20) and numeric counts come back as JS numbers: every count logpipe reads
 // fits in 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-export function createPool(url: string, max = 4): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, application_name: 'logpipe' });
+const WHERE = new WeakMap<pg.Pool, string>();
+
+export function createPool(url: string, max = 4, connectTimeoutMs = 10_000): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, application_name: 'logpipe', connectionTimeoutMillis: connectTimeoutMs });
+  WHERE.set(pool, where(url));
   // A client losing its server (restart) must not crash the process: idle ones report on the
   // pool, checked-out ones on themselves; either way the failing query is what gets retried.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
+}
+
+/** `host:port/database` of a PostgreSQL URL: what logs and messages name (never the password). */
+export function where(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname || 'localhost'}:${u.port || '5432'}${u.pathname || '/'}`;
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+/** Where a pool connects, for log lines. */
+export function poolWhere(pool: pg.Pool): string {
+  return WHERE.get(pool) ?? '(unknown)';
+}
+
+/**
+ * Connects once and runs SELECT 1; a failure becomes a message naming the server, the setting
+ * that chose it and what went wrong (refused, unknown host, wrong password, no such database).
+ */
+export async function checkDatabase(pool: pg.Pool, setting: string, timeoutMs: number): Promise<void> {
+  try {
+    await pool.query('SELECT 1');
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    const why =
+      e.code === '28P01' || e.code === '28000' ? `authentication failed (${e.message})`
+      : e.code === '3D000' ? `${e.message} (create it, or name another in the URL)`
+      : e.code === '57P03' ? 'the server is starting up or shutting down'
+      : connectProblem(err, timeoutMs);
+    throw new ServiceError(`cannot use PostgreSQL at ${poolWhere(pool)} (${setting}): ${why}`);
+  }
 }
 
 export async function withClient<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -29,20 +66,22 @@ export function isTransientPgError(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   if (!e) return false;
   if (e.code && /^(08|57P|53|40001|40P01)/.test(e.code)) return true;
-  return /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection terminated|terminating connection|not queryable|Client has encountered a connection error/i.test(
+  return /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection terminated|terminating connection|not queryable|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(
     e.message ?? '',
   );
 }
 
 /**
  * Runs `fn` until it succeeds, retrying transient errors (server restarting, connection lost)
- * with capped exponential backoff and a log line per retry. Other errors are thrown.
+ * with capped exponential backoff and a log line per retry naming the server. Other errors are thrown.
  */
 export async function retrying<T>(
   what: string,
   fn: () => Promise<T>,
   log: { warn(obj: object, msg: string): void },
   signal?: AbortSignal,
+  pool?: pg.Pool,
+  onRetry?: () => void,
 ): Promise<T> {
   const backoff = new Backoff();
   for (let attempt = 1; ; attempt++) {
@@ -50,8 +89,12 @@ export async function retrying<T>(
       return await fn();
     } catch (err) {
       if (!isTransientPgError(err) || signal?.aborted) throw err;
-      log.warn({ err: (err as Error).message, attempt, retryInMs: backoff.nextMs }, `database unavailable (${what}), retrying`);
-      await backoff.wait();
+      onRetry?.();
+      log.warn(
+        { err: (err as Error).message, attempt, retryInMs: backoff.nextMs, ...(pool ? { postgres: poolWhere(pool) } : {}) },
+        `database unavailable (${what}), retrying`,
+      );
+      await backoff.wait(signal);
     }
   }
 }

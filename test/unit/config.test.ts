@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, loadConfig, redactUrl } from '../../src/config/load.js';
+import { ConfigError, didYouMean, loadConfig, originOf, redactedConfig, redactUrl } from '../../src/config/load.js';
 
 test('defaults apply with an empty environment, nested ones included', () => {
   const c = loadConfig({ env: {} });
@@ -35,7 +35,7 @@ test('precedence: flags > environment > file > defaults', () => {
 });
 
 test('bad values and unknown keys are refused with the setting named and the value shown', () => {
-  assert.throws(() => loadConfig({ env: { LOGPIPE_CHUNK_MAX_LINES: 'abc' } }), (e: Error) => e instanceof ConfigError && /chunk\.maxLines.*\(got "abc"\)/.test(e.message));
+  assert.throws(() => loadConfig({ env: { LOGPIPE_CHUNK_MAX_LINES: 'abc' } }), (e: Error) => e instanceof ConfigError && /chunk\.maxLines.*\(got "abc" from LOGPIPE_CHUNK_MAX_LINES\)/.test(e.message));
   assert.throws(() => loadConfig({ env: {}, flags: { 'queue.maxLength': 0 } }), /queue\.maxLength: Too small.*>=1/);
   assert.throws(() => loadConfig({ env: { DATABASE_URL: 'not a url' } }), /databaseUrl/);
   assert.throws(() => loadConfig({ env: { LOGPIPE_LOG_LEVEL: 'loud' } }), /logLevel/);
@@ -49,4 +49,42 @@ test('bad values and unknown keys are refused with the setting named and the val
 test('passwords never appear in a printable URL', () => {
   assert.equal(redactUrl('postgres://u:secret@h:5432/d'), 'postgres://u:***@h:5432/d');
   assert.equal(redactUrl(undefined), '(none)');
+});
+
+test('config files are typed strictly; the environment is converted to each setting\'s type', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'logpipe-cfg-'));
+  writeFileSync(join(dir, 'a.json'), JSON.stringify({ reader: { follow: 'false' } }));
+  assert.throws(() => loadConfig({ file: join(dir, 'a.json'), env: {} }), /reader\.follow: .*expected boolean.*\(got "false" from config file .*a\.json\)/);
+  writeFileSync(join(dir, 'b.json'), JSON.stringify({ processor: { batchChunks: true } }));
+  assert.throws(() => loadConfig({ file: join(dir, 'b.json'), env: {} }), /processor\.batchChunks: .*expected number.*\(got true/);
+  assert.equal(loadConfig({ env: { LOGPIPE_FOLLOW: 'false' } }).reader.follow, false);
+  assert.equal(loadConfig({ env: { LOGPIPE_FOLLOW: '1' } }).reader.follow, true);
+  assert.throws(() => loadConfig({ env: { LOGPIPE_FOLLOW: 'maybe' } }), /reader\.follow.*\(got "maybe" from LOGPIPE_FOLLOW\)/);
+  assert.equal(loadConfig({ env: { LOGPIPE_BATCH_CHUNKS: '12' } }).processor.batchChunks, 12);
+  assert.deepEqual(loadConfig({ env: { LOGPIPE_INCLUDE: 'a.log, b.log' } }).input.include, ['a.log', 'b.log']);
+});
+
+test('an unknown key gets a did-you-mean; YAML files work; URLs must have the right scheme', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'logpipe-cfg-'));
+  writeFileSync(join(dir, 'typo.json'), JSON.stringify({ procesor: { batchChunks: 2 }, chunk: { maxLine: 5 }, zzz: 1 }));
+  assert.throws(() => loadConfig({ file: join(dir, 'typo.json'), env: {} }), (e: Error) =>
+    /procesor: unknown setting — did you mean processor\?/.test(e.message) && /chunk\.maxLine: unknown setting — did you mean chunk\.maxLines\?/.test(e.message) &&
+    /zzz: unknown setting \(known here: /.test(e.message));
+  writeFileSync(join(dir, 'c.yaml'), 'processor:\n  batchChunks: 4\ninput:\n  timezone: Europe/Berlin\n');
+  const y = loadConfig({ file: join(dir, 'c.yaml'), env: {} });
+  assert.equal(y.processor.batchChunks, 4);
+  assert.equal(y.input.timezone, 'Europe/Berlin');
+  assert.equal(originOf(y, 'processor.batchChunks'), `config file ${join(dir, 'c.yaml')}`);
+  assert.throws(() => loadConfig({ env: { DATABASE_URL: 'redis://127.0.0.1:6379' } }), /databaseUrl: PostgreSQL URLs start with postgres:\/\/ or postgresql:\/\/ \(got "redis:\/\/127\.0\.0\.1:6379" from DATABASE_URL\)/);
+  assert.throws(() => loadConfig({ env: { REDIS_URL: 'http://x' } }), /redisUrl: Redis URLs start with redis:\/\/ or rediss:\/\//);
+  assert.throws(() => loadConfig({ env: { LOGPIPE_TIMEZONE: 'Mars/Base' } }), /input\.timezone: not an IANA time zone/);
+  assert.equal(originOf(loadConfig({ env: { PG_HOST: 'db' } }), 'databaseUrl'), 'PG_HOST/PG_PORT/PG_DB/PG_USER/PG_PASSWORD');
+  assert.equal(originOf(loadConfig({ env: {}, flags: { 'processor.batchChunks': 3 } }), 'processor.batchChunks'), '--processor-batch-chunks');
+  assert.equal(didYouMean('maxLenght', ['maxLength', 'prefix']), 'maxLength');
+  assert.equal(didYouMean('zzz', ['maxLength', 'prefix']), null);
+});
+
+test('the printed configuration carries no password', () => {
+  const c = redactedConfig(loadConfig({ env: { DATABASE_URL: 'postgres://u:s3cret@h/d', REDIS_URL: 'redis://:r3dis@h:6379' } }));
+  assert.doesNotMatch(JSON.stringify(c), /s3cret|r3dis/);
 });
