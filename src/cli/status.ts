@@ -1,37 +1,128 @@
+/**
+ * `logpipe status`: per-file bookkeeping, inputs not read, queue depth, pending and lag, from
+ * PostgreSQL (the shared truth of every reader and processor, wherever they run) and the queue.
+ * `--watch` refreshes it every second with rates; `q` or Ctrl-C quits; when stdout is not a
+ * terminal each refresh is printed as plain text after the last. Reads only: never creates a
+ * database, a cluster or a schema.
+ */
 import type { Command } from 'commander';
 import { createLogger } from '../logger.js';
+import { LOG_TYPES } from '../logtypes/registry.js';
 import { openInputErrors } from '../store/files.js';
-import { fileStatuses } from '../store/status.js';
-import { action, addConfigFlags, configFrom, type GlobalFlags } from './common.js';
-import { openServices } from './services.js';
+import { fileStatuses, totals, type Totals } from '../store/status.js';
+import { action, addConfigFlags, configFrom, intArg, type GlobalFlags } from './common.js';
+import { openServices, type Services } from './services.js';
+
+interface Flags extends GlobalFlags {
+  json?: boolean;
+  watch?: boolean;
+  interval: number;
+  count?: number;
+}
+
+const n = (x: number) => Math.round(x).toLocaleString('en-US');
+
+async function render(s: Services, redis: boolean, prev: { at: number; t: Totals } | null): Promise<{ text: string; at: number; t: Totals }> {
+  const at = Date.now();
+  const [files, inputErrors, t, queue] = await Promise.all([
+    fileStatuses(s.pool), openInputErrors(s.pool), totals(s.pool), redis ? s.queue.stats() : Promise.resolve(null),
+  ]);
+  const lines: string[] = [];
+  if (prev) {
+    const dt = (at - prev.at) / 1000;
+    const rate = (a: number, b: number) => `${n((a - b) / dt)}/s`;
+    lines.push(`rates: read ${rate(t.linesRead, prev.t.linesRead)} lines, committed ${rate(t.linesCommitted, prev.t.linesCommitted)} lines`);
+    lines.push(`records: ${LOG_TYPES.map((lt) => `${lt.name} ${rate(t.records[lt.name] ?? 0, prev.t.records[lt.name] ?? 0)}`).join(', ')}`);
+  }
+  lines.push(`totals: ${n(t.linesRead)} lines read, ${n(t.linesCommitted)} committed; ${LOG_TYPES.map((lt) => `${lt.name} ${n(t.records[lt.name] ?? 0)}`).join(', ')}`);
+  const q = Object.entries(t.quarantine);
+  lines.push(`quarantine: ${q.length ? q.map(([r, c]) => `${r} ${n(c)}`).join(', ') : 'none'}`);
+  lines.push(queue ? `queue: depth ${queue.depth}, pending ${queue.pending}, lag ${queue.lag} (${s.queue.where})` : 'queue: in-process (no Redis configured)');
+  lines.push('');
+  const head = ['file', 'lines read', 'records', 'quarantined', 'blank', 'chunks pub/commit', 'status', 'adds up'];
+  const rows = files.map((f) => [
+    f.path, f.linesRead, f.records, f.quarantined, f.blank, `${f.chunksPublished}/${f.chunksCommitted}`, f.status,
+    f.balanced === null ? '-' : f.balanced ? 'yes' : 'NO',
+  ].map(String));
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const r of [head, ...rows]) lines.push(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+  if (inputErrors.length) {
+    lines.push('', `inputs not read (${inputErrors.length}):`);
+    for (const e of inputErrors) lines.push(`  ${e.path}  ${e.code}  ${e.message}  (${e.occurrences}× since ${e.firstSeen.toISOString()})`);
+  }
+  return { text: lines.join('\n') + '\n', at, t };
+}
+
+/** Resolves when the user presses q or Ctrl-C (on a terminal), or on SIGINT/SIGTERM. */
+function quitSignal(): { promise: Promise<void>; done: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  const stdin = process.stdin;
+  const onKey = (key: Buffer) => {
+    const k = key.toString();
+    if (k === 'q' || k === 'Q' || k === '\u0003') resolve();
+  };
+  if (stdin.isTTY) {
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.on('data', onKey);
+  }
+  process.once('SIGINT', resolve);
+  process.once('SIGTERM', resolve);
+  return {
+    promise,
+    done: () => {
+      if (stdin.isTTY) {
+        stdin.off('data', onKey);
+        stdin.setRawMode(false);
+        stdin.pause();
+      }
+    },
+  };
+}
 
 export function registerStatus(program: Command): void {
   addConfigFlags(
-    program.command('status').description('per-file counts, queue depth, pending and lag').option('--json', 'as JSON'),
+    program
+      .command('status')
+      .description('per-file counts, inputs not read, queue depth, pending and lag (--watch: live, with rates)')
+      .option('--json', 'as JSON')
+      .option('--watch', 'refresh until q or Ctrl-C')
+      .option('--interval <ms>', 'refresh interval with --watch', intArg('interval', 100, 3_600_000), 1000)
+      .option('--count <n>', 'with --watch: stop after this many refreshes', intArg('count', 1)),
   ).action(
-    action(async (flags: GlobalFlags & { json?: boolean }) => {
+    action(async (flags: Flags) => {
       const config = configFrom(flags);
-      const s = await openServices(config, createLogger(config.logLevel), { poolSize: 1 });
+      const s = await openServices(config, createLogger(config.logLevel, 'logpipe', config.logFormat), { poolSize: 4, readOnly: true });
+      const redis = Boolean(config.redisUrl);
       try {
-        const files = await fileStatuses(s.pool);
-        const inputErrors = await openInputErrors(s.pool);
-        const queue = config.redisUrl ? await s.queue.stats() : null;
         if (flags.json) {
-          process.stdout.write(JSON.stringify({ files, inputErrors, queue }, null, 2) + '\n');
+          const [files, inputErrors, t] = await Promise.all([fileStatuses(s.pool), openInputErrors(s.pool), totals(s.pool)]);
+          const queue = redis ? await s.queue.stats() : null;
+          process.stdout.write(JSON.stringify({ files, inputErrors, totals: t, queue }, null, 2) + '\n');
           return;
         }
-        const head = ['file', 'lines read', 'records', 'quarantined', 'blank', 'chunks pub/commit', 'status', 'adds up'];
-        const rows = files.map((f) => [
-          f.path, f.linesRead, f.records, f.quarantined, f.blank, `${f.chunksPublished}/${f.chunksCommitted}`, f.status,
-          f.balanced === null ? '-' : f.balanced ? 'yes' : 'NO',
-        ].map(String));
-        const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-        for (const r of [head, ...rows]) process.stdout.write(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ') + '\n');
-        if (inputErrors.length) {
-          process.stdout.write(`\ninputs not read (${inputErrors.length}):\n`);
-          for (const e of inputErrors) process.stdout.write(`  ${e.path}  ${e.code}  ${e.message}  (${e.occurrences}× since ${e.firstSeen.toISOString()})\n`);
+        if (!flags.watch) {
+          process.stdout.write((await render(s, redis, null)).text);
+          return;
         }
-        process.stdout.write(queue ? `queue: depth ${queue.depth}, pending ${queue.pending}, lag ${queue.lag}\n` : 'queue: in-process (no Redis configured)\n');
+        const tty = process.stdout.isTTY === true;
+        const quit = quitSignal();
+        let prev: { at: number; t: Totals } | null = null;
+        try {
+          for (let i = 0; flags.count === undefined || i < flags.count; i++) {
+            const r = await render(s, redis, prev);
+            prev = r;
+            const title = `logpipe status — ${new Date(r.at).toISOString()} (every ${flags.interval} ms${tty ? '; q quits' : ''})\n`;
+            // On a terminal: redraw in place. Otherwise: one block per refresh, for logs and pipes.
+            process.stdout.write(tty ? `\x1b[H\x1b[2J${title}${r.text}` : `${title}${r.text}\n`);
+            if (flags.count !== undefined && i + 1 >= flags.count) break;
+            const stop = await Promise.race([quit.promise.then(() => true), new Promise<false>((res) => setTimeout(() => res(false), flags.interval))]);
+            if (stop) break;
+          }
+        } finally {
+          quit.done();
+        }
       } finally {
         await s.close();
       }

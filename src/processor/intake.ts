@@ -8,6 +8,7 @@
  */
 import { Backoff } from '../backoff.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { BadChunk } from '../queue/chunk.js';
 import type { ChunkQueue, Delivery } from '../queue/types.js';
 import type { PreparedChunk } from '../store/ledger.js';
@@ -40,12 +41,14 @@ export class Intake {
   private stopped = false;
   private failure: Error | null = null;
   private changed = signal();
+  private readonly abort = new AbortController();
 
   constructor(
     private readonly queue: ChunkQueue,
     private readonly parser: ParsePool,
     private readonly capacity: number,
     private readonly log: Logger,
+    private readonly metrics: Metrics,
   ) {}
 
   /** Everyone waiting re-checks: something was parsed, taken, or the intake stopped. */
@@ -57,6 +60,7 @@ export class Intake {
   /** Stop receiving (a blocked receive returns at once); what is held is still handed out. Safe to call twice. */
   stop(): void {
     this.stopped = true;
+    this.abort.abort(); // a retry's wait ends now
     this.queue.interrupt();
     this.notify();
   }
@@ -75,8 +79,10 @@ export class Intake {
         deliveries = await this.queue.receive(room);
         backoff.reset();
       } catch (err) {
-        this.log.warn({ err: (err as Error).message, retryInMs: backoff.nextMs }, 'queue unreachable, retrying');
-        await backoff.wait();
+        if (this.stopped) break;
+        this.metrics.retries.inc({ target: 'queue' });
+        this.log.warn({ err: (err as Error).message, queue: this.queue.where, retryInMs: backoff.nextMs }, 'queue unreachable, retrying');
+        await backoff.wait(this.abort.signal);
         continue;
       }
       for (const d of deliveries) this.admit(d);
@@ -98,6 +104,7 @@ export class Intake {
         }
         // Not a logpipe chunk: nothing can be committed for it. The reader's completion check
         // notices the missing range and publishes it again.
+        this.metrics.chunksUndecodable.inc();
         this.log.error({ id: d.id, err: err.message }, 'undecodable message dropped from the queue');
         this.push(seq, { id: d.id, prepared: null });
       },

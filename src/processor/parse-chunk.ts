@@ -37,7 +37,7 @@ export interface ChunkRows {
   hours: Map<number, number>;
   /** packTypeKey(packTypeKey(day, typeIndex), rollup key index) → key value → events, for logpipe.daily_key_counts. */
   keys: Map<number, Map<string, number>>;
-  /** Lines per quarantine reason, for metrics. */
+  /** Quarantined lines per `log type name (or none)` TAB `reason`, for metrics and logpipe.quarantine_counts. */
   reasons: Map<string, number>;
 }
 
@@ -144,7 +144,8 @@ class RowBuilder {
 
   private quarantine(lineNo: number, r: Rejected, raw: Buffer, typeIndex = -1): void {
     this.out.quarantined++;
-    this.out.reasons.set(r.reason, (this.out.reasons.get(r.reason) ?? 0) + 1);
+    const key = `${typeIndex >= 0 ? LOG_TYPES[typeIndex].name : 'none'}\t${r.reason}`;
+    this.out.reasons.set(key, (this.out.reasons.get(key) ?? 0) + 1);
     const type = typeIndex >= 0 ? LOG_TYPES[typeIndex].name : '\\N';
     this.out.quarantine.pushRow(
       `${this.fileId}\t${lineNo}\t${type}\t${r.reason}\t${escapeCopyText(r.detail)}\t${encodeBytea(raw)}\n`,

@@ -10,10 +10,12 @@ import type pg from 'pg';
 import { Backoff } from '../backoff.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../logger.js';
+import { LOG_TYPES } from '../logtypes/registry.js';
+import { Metrics } from '../metrics/metrics.js';
 import { chunkId } from '../queue/chunk.js';
 import type { ChunkQueue } from '../queue/types.js';
-import { isTransientPgError, withClient } from '../store/db.js';
-import { commitBatch, OverlapRace, type PreparedChunk } from '../store/ledger.js';
+import { isTransientPgError, poolWhere, withClient } from '../store/db.js';
+import { commitBatch, OverlapRace, type CommitOutcome, type PreparedChunk } from '../store/ledger.js';
 import { PartitionManager } from '../store/partitions.js';
 import { initDb } from '../store/init.js';
 import { Intake, type Taken } from './intake.js';
@@ -42,10 +44,11 @@ export class Processor {
     parser: ParsePool,
     private readonly config: Config,
     private readonly log: Logger,
+    private readonly metrics = new Metrics(),
   ) {
     const { concurrency, batchChunks } = config.processor;
     // Enough held for every loop's next batch while the current ones commit.
-    this.intake = new Intake(queue, parser, concurrency * batchChunks, log);
+    this.intake = new Intake(queue, parser, concurrency * batchChunks, log, metrics);
   }
 
   /** Stop receiving; what is in hand is committed first. Safe to call more than once. */
@@ -87,21 +90,41 @@ export class Processor {
     return true;
   }
 
+  /** One committed batch: totals, metrics and (at debug) a log line, from the same figures. */
+  private committed(out: CommitOutcome, seconds: number): void {
+    const t = this.totals;
+    t.batches++;
+    t.chunks += out.written;
+    t.duplicates += out.duplicates;
+    t.records += out.records;
+    t.quarantined += out.quarantined;
+    t.blank += out.blank;
+    const m = this.metrics;
+    m.chunksCommitted.inc(out.written);
+    m.chunksDuplicate.inc(out.duplicates);
+    m.blankLines.inc(out.blank);
+    out.recordsByType.forEach((n, i) => n && m.records.inc({ log_type: LOG_TYPES[i].name }, n));
+    for (const [key, n] of out.quarantinedBy) {
+      const [logType, reason] = key.split('\t');
+      m.quarantined.inc({ log_type: logType, reason }, n);
+    }
+    if (out.written) {
+      m.batchCommitSeconds.observe(seconds);
+      m.batchRows.observe(out.records + out.quarantined);
+    }
+    if (out.duplicates) this.log.info({ duplicates: out.duplicates }, 'redelivered chunks already committed: acknowledged without writing');
+    this.log.debug({ chunks: out.written, records: out.records, seconds }, 'batch committed');
+  }
+
   private async commitWithRetry(batch: PreparedChunk[]): Promise<boolean> {
     const backoff = new Backoff();
     let quarantinedWhole = false;
     let recreated = 0;
     for (let attempt = 1; ; attempt++) {
       try {
+        const started = performance.now();
         const out = await commitBatch(this.pool, this.partitions, batch, (c, skip) => parseChunk(c, skip));
-        this.totals.batches++;
-        this.totals.chunks += out.written;
-        this.totals.duplicates += out.duplicates;
-        this.totals.records += out.records;
-        this.totals.quarantined += out.quarantined;
-        this.totals.blank += out.blank;
-        if (out.duplicates) this.log.info({ duplicates: out.duplicates }, 'redelivered chunks already committed: acknowledged without writing');
-        this.log.debug({ chunks: out.written, records: out.records }, 'batch committed');
+        this.committed(out, (performance.now() - started) / 1000);
         return true;
       } catch (err) {
         const e = err as { code?: string; message: string };
@@ -120,7 +143,8 @@ export class Processor {
         }
         if (err instanceof OverlapRace || isTransientPgError(err)) {
           if (this.stopping && attempt > 1) return false;
-          this.log.warn({ err: e.message, attempt, retryInMs: backoff.nextMs }, 'database unavailable, retrying');
+          this.metrics.retries.inc({ target: 'postgres' });
+          this.log.warn({ err: e.message, attempt, retryInMs: backoff.nextMs, postgres: poolWhere(this.pool) }, 'database unavailable, retrying');
           await backoff.wait();
           continue;
         }

@@ -8,6 +8,7 @@ import { sleep, type ChunkQueue, type Delivery, type QueueStats } from './types.
 
 export class MemoryQueue implements ChunkQueue {
   readonly kind = 'memory' as const;
+  readonly where = 'in-process';
   private readonly items: Delivery[] = [];
   private inFlight = 0;
   private nextId = 0;
@@ -65,6 +66,8 @@ export class MemoryQueue implements ChunkQueue {
   async stats(): Promise<QueueStats> {
     return { depth: this.items.length + this.inFlight, pending: this.inFlight, lag: this.items.length };
   }
+
+  async ping(): Promise<void> {}
 
   async marker(): Promise<string> {
     return this.token;

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { redactUrl } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { EncodedChunk } from './chunk.js';
 import { queueKeys, type QueueKeys } from './keys.js';
@@ -20,6 +21,7 @@ type Entry = [Buffer, Buffer[] | null];
 
 export class RedisStreamQueue implements ChunkQueue {
   readonly kind = 'redis' as const;
+  readonly where: string;
   readonly keys: QueueKeys;
   readonly consumer: string;
   private readonly redis: Redis;
@@ -28,17 +30,34 @@ export class RedisStreamQueue implements ChunkQueue {
   private groupReady = false;
   private interrupted = false;
   private lastClaim = 0;
+  /** The last connection error, which names the cause (ECONNREFUSED…) where a failed command only says it gave up. */
+  private lastError: Error | null = null;
+  private readonly db: number;
   private claimCursor = '0-0';
 
   constructor(
     url: string,
     private readonly opts: Config['queue'],
     consumer: string,
+    connectTimeoutMs = 10_000,
   ) {
     this.keys = queueKeys(opts.prefix);
     this.consumer = consumer;
-    this.redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true });
-    this.redis.on('error', () => {}); // reported where a command fails
+    this.where = `${redactUrl(url)} (stream ${this.keys.stream})`;
+    this.redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: connectTimeoutMs });
+    this.db = this.redis.options.db ?? 0;
+    this.redis.on('error', (err: Error) => (this.lastError = err)); // reported where a command fails
+    this.redis.on('ready', () => (this.lastError = null));
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.redis.ping();
+      // ioredis goes on in database 0 when selecting the URL's database fails: ask for it outright.
+      if (this.db !== 0) await this.redis.select(this.db);
+    } catch (err) {
+      throw this.lastError ?? err;
+    }
   }
 
   async publish(message: EncodedChunk, signal?: AbortSignal): Promise<void> {
@@ -165,8 +184,8 @@ export class RedisStreamQueue implements ChunkQueue {
 
   async close(): Promise<void> {
     this.interrupt();
-    if (this.redis.status !== 'end') {
-      await this.redis.quit().catch(() => this.redis.disconnect());
-    }
+    // QUIT waits for a connection; with Redis gone, that would hold up a SIGTERM.
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
+    else this.redis.disconnect();
   }
 }

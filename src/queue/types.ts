@@ -18,6 +18,10 @@ export interface QueueStats {
 
 export interface ChunkQueue {
   readonly kind: 'redis' | 'memory';
+  /** Where it is, for logs and messages (never with a password). */
+  readonly where: string;
+  /** Resolves when the queue answers (readiness); rejects with why not. */
+  ping(): Promise<void>;
   /** Adds a message; waits while the queue is at its maximum length (backpressure). */
   publish(message: EncodedChunk, signal?: AbortSignal): Promise<void>;
   /** Up to `max` messages: claimed ones of dead consumers first, then new ones; [] after a wait. */

@@ -11,9 +11,10 @@ import type pg from 'pg';
 import { Backoff } from '../backoff.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../logger.js';
+import { Metrics } from '../metrics/metrics.js';
 import { encodeChunk, type Chunk } from '../queue/chunk.js';
 import { sleep, type ChunkQueue } from '../queue/types.js';
-import { retrying } from '../store/db.js';
+import { poolWhere, retrying } from '../store/db.js';
 import {
   commitStates, openInputErrors, recordInputError, recordProgress, registerFile, resolveInputError, resumePoint,
 } from '../store/files.js';
@@ -24,6 +25,8 @@ import { FileTail } from './tail.js';
 /** Nothing committed for this long while the queue is empty: its messages were lost. */
 const STALL_MS = 2_000;
 const PROGRESS_MS = 1_000;
+/** How often a reader waiting on processors says so. */
+const WAITING_LOG_MS = 10_000;
 
 export interface ReaderOptions {
   /** Files, directories or globs to read instead of config.inputs / config.logDir. */
@@ -48,6 +51,7 @@ export class Reader {
     private readonly config: Config,
     private readonly log: Logger,
     private readonly opts: ReaderOptions = {},
+    private readonly metrics = new Metrics(),
   ) {}
 
   get stopped(): boolean {
@@ -81,13 +85,13 @@ export class Reader {
       await this.pass(tail);
       targets.set(tail.id, tail.linesRead);
     }
-    if (targets.size === 0) this.log.info({ files: first.files.length }, 'no file has anything new to read');
+    if (targets.size === 0 && !this.stopped) this.log.info({ files: first.files.length }, 'nothing new to read: every file is as it was when last read');
     await this.waitUntilCommitted(targets);
   }
 
   /** A database call that waits out a PostgreSQL restart instead of failing the reader. */
   private db<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return retrying(what, fn, this.log, this.abort.signal);
+    return retrying(what, fn, this.log, this.abort.signal, this.pool, () => this.metrics.retries.inc({ target: 'postgres' }));
   }
 
   private async inputFailed(p: InputProblem): Promise<void> {
@@ -181,10 +185,13 @@ export class Reader {
         break;
       } catch (err) {
         if (this.stopped) return false;
-        this.log.warn({ err: (err as Error).message, retryInMs: backoff.nextMs }, 'queue unreachable, retrying');
+        this.metrics.retries.inc({ target: 'queue' });
+        this.log.warn({ err: (err as Error).message, queue: this.queue.where, retryInMs: backoff.nextMs }, 'queue unreachable, retrying');
         await backoff.wait(this.abort.signal);
       }
     }
+    this.metrics.chunksPublished.inc();
+    this.metrics.linesRead.inc(chunk.lineCount);
     this.published++;
     this.publishedBytes += Buffer.byteLength(message.header) + message.body.length;
     return true;
@@ -195,6 +202,7 @@ export class Reader {
     const ids = [...targets.keys()];
     let committedBefore = -1;
     let lastProgress = Date.now();
+    let lastSaid = Date.now();
     while (!this.stopped && ids.length) {
       const states = await this.db('commit check', () => commitStates(this.pool, ids));
       const incomplete = states.filter((f) => f.committed < targets.get(f.id)!);
@@ -203,6 +211,17 @@ export class Reader {
       if (committed !== committedBefore) {
         committedBefore = committed;
         lastProgress = Date.now();
+      }
+      if (Date.now() - lastSaid >= WAITING_LOG_MS) {
+        lastSaid = Date.now();
+        const waiting = incomplete.reduce((a, f) => a + targets.get(f.id)! - f.committed, 0);
+        const q = await this.queue.stats().catch(() => null);
+        this.log.info(
+          { files: incomplete.length, lines: waiting, queue: this.queue.where, depth: q?.depth, pending: q?.pending, postgres: poolWhere(this.pool) },
+          Date.now() - lastProgress >= WAITING_LOG_MS
+            ? 'waiting for processors: nothing committed for 10 s (is a processor running on this queue and database?)'
+            : 'waiting for processors to commit what was read',
+        );
       }
       let lost = false;
       try {

@@ -81,7 +81,9 @@ export async function initDb(client: pg.ClientBase): Promise<InitResult> {
     if (have.size === 0 && !fresh) {
       const r = await client.query(`SELECT EXISTS (SELECT 1 FROM ${BOOK_SCHEMA}.files) AS any`);
       if (r.rows[0].any) {
-        await client.query(`TRUNCATE ${BOOK_SCHEMA}.chunks, ${BOOK_SCHEMA}.quarantine, ${BOOK_SCHEMA}.hourly_counts, ${BOOK_SCHEMA}.daily_key_counts, ${BOOK_SCHEMA}.files RESTART IDENTITY`);
+        await client.query(
+          `TRUNCATE ${BOOK_SCHEMA}.chunks, ${BOOK_SCHEMA}.quarantine, ${BOOK_SCHEMA}.quarantine_counts, ${BOOK_SCHEMA}.hourly_counts, ${BOOK_SCHEMA}.daily_key_counts, ${BOOK_SCHEMA}.input_errors, ${BOOK_SCHEMA}.files RESTART IDENTITY`,
+        );
         bookkeepingReset = true;
       }
     }

@@ -24,7 +24,11 @@ export interface CommitOutcome {
   /** Chunks already fully in the ledger: acknowledged without writing. */
   duplicates: number;
   records: number;
+  /** Records per log type (index into LOG_TYPES). */
+  recordsByType: number[];
   quarantined: number;
+  /** Quarantined lines per `log type (or none)` TAB `reason`. */
+  quarantinedBy: Map<string, number>;
   blank: number;
 }
 
@@ -97,7 +101,9 @@ export async function commitBatch(
   }
   await partitions.ensure(pool, wanted);
 
-  const outcome: CommitOutcome = { written: 0, duplicates: 0, records: 0, quarantined: 0, blank: 0 };
+  const outcome: CommitOutcome = {
+    written: 0, duplicates: 0, records: 0, recordsByType: LOG_TYPES.map(() => 0), quarantined: 0, quarantinedBy: new Map(), blank: 0,
+  };
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -140,6 +146,8 @@ export async function commitBatch(
       outcome.records += r.records;
       outcome.quarantined += r.quarantined;
       outcome.blank += r.blank;
+      r.rows.forEach((b, t) => (outcome.recordsByType[t] += b.rows));
+      for (const [k, n] of r.reasons) outcome.quarantinedBy.set(k, (outcome.quarantinedBy.get(k) ?? 0) + n);
     }
     return outcome;
   } catch (err) {
@@ -148,6 +156,20 @@ export async function commitBatch(
   } finally {
     client.release();
   }
+}
+
+/** Quarantined lines per day of commit, log type and reason: what `status --watch` shows without scanning the quarantine. */
+async function countQuarantine(client: pg.ClientBase, written: ChunkRows[]): Promise<void> {
+  const by = new Map<string, number>();
+  for (const r of written) for (const [k, n] of r.reasons) by.set(k, (by.get(k) ?? 0) + n);
+  if (by.size === 0) return;
+  const keys = [...by.keys()].sort(); // the same lock order in every transaction
+  await client.query(
+    `INSERT INTO ${BOOK_SCHEMA}.quarantine_counts AS c (day, log_type, reason, lines)
+     SELECT current_date, split_part(k, E'\\t', 1), split_part(k, E'\\t', 2), n FROM unnest($1::text[], $2::bigint[]) AS u(k, n)
+     ON CONFLICT (day, log_type, reason) DO UPDATE SET lines = c.lines + EXCLUDED.lines`,
+    [keys, keys.map((k) => by.get(k)!)],
+  );
 }
 
 async function updateRollups(client: pg.ClientBase, written: ChunkRows[]): Promise<void> {
@@ -161,6 +183,7 @@ async function updateRollups(client: pg.ClientBase, written: ChunkRows[]): Promi
       for (const [v, n] of values) into.set(v, (into.get(v) ?? 0) + n);
     }
   }
+  await countQuarantine(client, written);
   if (hours.size === 0) return; // no records, so no key counts either
   const ht: string[] = [], hh: string[] = [], hn: number[] = [];
   for (const [k, count] of hours) {

@@ -47,6 +47,18 @@ export const MIGRATIONS: readonly Migration[] = [
         resolved_at timestamptz
       );`,
   },
+  {
+    version: 3,
+    name: 'quarantine counts per day, type and reason',
+    sql: `
+      CREATE TABLE IF NOT EXISTS ${BOOK_SCHEMA}.quarantine_counts (
+        day date NOT NULL, log_type text NOT NULL, reason text NOT NULL, lines bigint NOT NULL,
+        PRIMARY KEY (day, log_type, reason)
+      );
+      INSERT INTO ${BOOK_SCHEMA}.quarantine_counts (day, log_type, reason, lines)
+      SELECT quarantined_at::date, coalesce(log_type, 'none'), reason, count(*) FROM ${BOOK_SCHEMA}.quarantine GROUP BY 1, 2, 3
+      ON CONFLICT DO NOTHING;`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length ? MIGRATIONS[MIGRATIONS.length - 1].version : 1;

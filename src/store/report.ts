@@ -25,7 +25,7 @@ export async function printAnalystQueries(pool: pg.Pool, rows: number, out: Writ
     const started = performance.now();
     const r = await pool.query(q.sql, q.params);
     const ms = performance.now() - started;
-    out.write(`\n${q.id.toUpperCase()} ${q.title} — ${r.rowCount} rows, ${ms.toFixed(1)} ms\n`);
+    out.write(`\n${q.id.toUpperCase()} ${q.title} — ${r.rowCount} ${r.rowCount === 1 ? 'row' : 'rows'}, ${ms.toFixed(1)} ms\n`);
     if (r.rows.length === 0) continue;
     const cols = Object.keys(r.rows[0]);
     out.write(`  ${cols.join(' | ')}\n`);

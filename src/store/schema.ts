@@ -121,6 +121,16 @@ CREATE TABLE IF NOT EXISTS ${BOOK_SCHEMA}.daily_key_counts (
   PRIMARY KEY (log_type, key_column, day, key_value)
 );
 
+-- Quarantined lines per day (of commit), log type ('none' if no type recognised the line) and
+-- reason, kept in the same transactions: the live view reads it instead of the quarantine.
+CREATE TABLE IF NOT EXISTS ${BOOK_SCHEMA}.quarantine_counts (
+  day      date NOT NULL,
+  log_type text NOT NULL,
+  reason   text NOT NULL,
+  lines    bigint NOT NULL,
+  PRIMARY KEY (day, log_type, reason)
+);
+
 -- Q4 capacity: events per type per hour, maintained in each chunk's transaction, so the
 -- question over everything reads a few rows instead of every record.
 CREATE TABLE IF NOT EXISTS ${BOOK_SCHEMA}.hourly_counts (

@@ -39,3 +39,38 @@ export async function fileStatuses(pool: pg.Pool): Promise<FileStatus[]> {
     };
   });
 }
+
+/** Files by state, for the metrics gauge: reading, committing, done, unbalanced (done but not adding up), input_error. */
+export async function fileStateCounts(pool: pg.Pool): Promise<Record<string, number>> {
+  const counts: Record<string, number> = { reading: 0, committing: 0, done: 0, unbalanced: 0, input_error: 0 };
+  for (const f of await fileStatuses(pool)) counts[f.balanced === false ? 'unbalanced' : f.status]++;
+  counts.input_error = (await pool.query(`SELECT count(*)::int AS n FROM ${BOOK_SCHEMA}.input_errors WHERE resolved_at IS NULL`)).rows[0].n;
+  return counts;
+}
+
+/** Totals for the live view; rates come from the difference between two of them. */
+export interface Totals {
+  /** Lines the readers cut into chunks, over all files. */
+  linesRead: number;
+  /** Lines committed (records, quarantined and blank), from the ledger. */
+  linesCommitted: number;
+  /** Records per log type, from the hourly rollup. */
+  records: Record<string, number>;
+  /** Quarantined lines per reason, from logpipe.quarantine_counts. */
+  quarantine: Record<string, number>;
+}
+
+export async function totals(pool: pg.Pool): Promise<Totals> {
+  const [read, committed, records, quarantine] = await Promise.all([
+    pool.query(`SELECT coalesce(sum(lines_read), 0)::bigint AS n FROM ${BOOK_SCHEMA}.files`),
+    pool.query(`SELECT coalesce(sum(line_count), 0)::bigint AS n FROM ${BOOK_SCHEMA}.chunks`),
+    pool.query(`SELECT log_type, sum(events)::bigint AS n FROM ${BOOK_SCHEMA}.hourly_counts GROUP BY 1`),
+    pool.query(`SELECT reason, sum(lines)::bigint AS n FROM ${BOOK_SCHEMA}.quarantine_counts GROUP BY 1 ORDER BY 2 DESC`),
+  ]);
+  return {
+    linesRead: read.rows[0].n,
+    linesCommitted: committed.rows[0].n,
+    records: Object.fromEntries(records.rows.map((r) => [r.log_type, r.n])),
+    quarantine: Object.fromEntries(quarantine.rows.map((r) => [r.reason, r.n])),
+  };
+}

@@ -3,15 +3,14 @@
  * PostgreSQL restart, each ending with exactly the expected rows, none missing, none twice.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { generate, type GenerateReport } from '../../src/generator/generate.js';
 import { Rng } from '../../src/generator/rng.js';
-import { REDIS_URL } from '../helpers/services.js';
+import { pgCluster, pgCtl, REDIS_URL } from '../helpers/services.js';
 import { assertExactlyOnce, committedLines, killStragglers, pipelineFixture, sleep, startCli, until, type PipelineFixture, type Proc } from '../helpers/pipeline.js';
 
 const SEED = Number(process.env.LOGPIPE_FAULT_SEED ?? Date.now() % 100_000);
@@ -112,26 +111,12 @@ test('Redis database flushed mid-run: the reader republishes what was lost', { t
   await assertExactlyOnce(pool, report);
 });
 
-function pgCluster(): string | null {
-  if (process.getuid?.() !== 0 || !existsSync('/etc/postgresql')) return null;
-  const versions = readdirSync('/etc/postgresql').sort();
-  return versions.length ? versions[versions.length - 1] : null;
-}
-
 test('PostgreSQL restarted mid-run: both roles wait, retry and finish exactly once', { timeout: 180_000, skip: pgCluster() === null && 'needs root and pg_ctlcluster' }, async () => {
   const { pool, env } = await setup({ LOGPIPE_QUEUE_MAX_LENGTH: '8' });
   const processor = startCli(['processor'], env);
   const reader = startCli(['reader'], env);
   await until(async () => (await committedLines(pool)) > 0, 20_000, 'first commit');
-  execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', pgCluster()!, 'main', 'restart', '-m', 'fast'], { stdio: 'ignore' });
-  await until(async () => {
-    try {
-      execFileSync('pg_isready', ['-h', '127.0.0.1', '-q']);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 30_000, 'PostgreSQL back');
+  pgCtl('restart');
   await finish(reader, [processor]);
   assert.match(processor.output() + reader.output(), /database unavailable/);
   await assertExactlyOnce(pool, report);

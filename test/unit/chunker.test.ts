@@ -64,7 +64,7 @@ test('an over-long line keeps a prefix, records its real length, and offsets sta
     assert.deepEqual(c.truncated, [[1, 1000], [3, 1000]]);
     assert.equal(c.payload.length, 6 + 65 + 6 + 65);
     const { rows } = parseChunk(c);
-    assert.equal(rows.reasons.get('line_too_long'), 2);
+    assert.equal(rows.reasons.get('none\tline_too_long'), 2);
     assert.equal(rows.quarantined + rows.records + rows.blank, 4);
   }
 });

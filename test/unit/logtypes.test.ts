@@ -200,7 +200,7 @@ test('a module that throws anyway costs its line (quarantined with the error), n
     assert.ok(!result.ok && result.reason === 'unknown_format' && /^dns parser failed: /.test(result.detail), JSON.stringify(result));
     const payload = Buffer.from(lines.join('\n') + '\n');
     const { rows } = parseChunk({ fileId: 1, start: 0, end: payload.length, firstLine: 1, lineCount: 3, payload });
-    assert.deepEqual([rows.records, rows.quarantined, rows.reasons.get('unknown_format')], [2, 1, 1]);
+    assert.deepEqual([rows.records, rows.quarantined, rows.reasons.get('dns\tunknown_format')], [2, 1, 1]);
   } finally {
     dns.parse = parse;
   }
