@@ -11,6 +11,8 @@ interface Flags extends GlobalFlags {
   out?: string;
   seed: number;
   dirty: string;
+  start?: string;
+  days?: number;
   ifMissing?: boolean;
   json?: boolean;
 }
@@ -25,6 +27,8 @@ export function registerGenerate(program: Command): void {
       .option('--out <dir>', 'output directory (default: LOG_DIR, ./data/logs)')
       .option('--seed <n>', 'random seed', intArg('seed', 0, 2 ** 31 - 1), 42)
       .option('--dirty <rate>', 'share of lines (0-1) replaced by damaged lines', '0')
+      .option('--start <date>', 'first timestamp, ISO 8601 date or time in UTC (default: the seed\'s 2024-01-15)')
+      .option('--days <n>', 'spread every file\'s lines over this many days from --start (default: one line per second, as the seed)', intArg('days', 1, 3650))
       .option('--if-missing', 'do nothing when all the files already exist')
       .option('--json', 'print the report as JSON'),
   ).action(
@@ -37,8 +41,13 @@ export function registerGenerate(program: Command): void {
         process.stdout.write(`${out}: ${flags.files} files already there\n`);
         return;
       }
+      let start: number | undefined;
+      if (flags.start !== undefined) {
+        start = Date.parse(/^\d{4}-\d\d-\d\d$/.test(flags.start) ? `${flags.start}T00:00:00Z` : flags.start);
+        if (Number.isNaN(start)) throw new ConfigError(`--start must be an ISO 8601 date or time such as 2024-01-15 or 2024-01-15T06:00:00Z, got "${flags.start}"`);
+      }
       const started = performance.now();
-      const report = generate({ files: flags.files, lines: flags.lines, out, seed: flags.seed, dirty });
+      const report = generate({ files: flags.files, lines: flags.lines, out, seed: flags.seed, dirty, start, days: flags.days });
       const seconds = (performance.now() - started) / 1000;
       if (flags.json) {
         process.stdout.write(JSON.stringify(report, null, 2) + '\n');

@@ -38,6 +38,14 @@ export interface GenerateOptions {
   seed: number;
   /** Share of lines (0–1) replaced by damaged ones. */
   dirty: number;
+  /** Start of the first timestamp (ms since the epoch); default the seed's 2024-01-15T00:00:00Z. */
+  start?: number;
+  /**
+   * Spread each file's lines evenly over this many days from `start`, as hosts writing at once
+   * (so `--files 10 --lines 1000000 --days 1` is one day at the seed's volume). Unset: the seed's
+   * spacing, one second per line, file after file.
+   */
+  days?: number;
 }
 
 export interface GenerateReport {
@@ -85,8 +93,13 @@ export function generate(opts: GenerateOptions): GenerateReport {
         block = [];
         text = '';
       };
+      const start = opts.start ?? BASE_TIME_MS;
+      // With `days`, line i of every file falls in its own slot of the window, at a random point in it.
+      const slot = opts.days ? (opts.days * 86_400_000) / opts.lines : 0;
       for (let i = 0; i < opts.lines; i++) {
-        const ms = BASE_TIME_MS + (f * opts.lines + i) * 1000 + rng.int(0, 999);
+        const ms = opts.days
+          ? start + Math.floor(i * slot + rng.next() * slot)
+          : start + (f * opts.lines + i) * 1000 + rng.int(0, 999);
         const ts = new Date(ms).toISOString();
         const r = rng.next() * sum;
         let t = 0;

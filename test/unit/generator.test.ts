@@ -81,3 +81,19 @@ test('--dirty: what the report expects is exactly what the parser produces, per 
     assert.ok((reasons.get(reason) ?? 0) >= n, `${reason}: ${reasons.get(reason)} >= ${n}`);
   }
 });
+
+test('--days spreads every file over the days, timestamps increasing within each file', () => {
+  const out = mkdtempSync(join(tmpdir(), 'logpipe-gen-days-'));
+  try {
+    const start = Date.UTC(2024, 0, 15);
+    const report = generate({ files: 3, lines: 2_000, out, seed: 4, dirty: 0, start, days: 2 });
+    for (const f of report.files) {
+      const ts = readFileSync(f, 'utf8').trim().split('\n').map((l) => Date.parse(l.slice(0, 24)));
+      for (let i = 1; i < ts.length; i++) assert.ok(ts[i] >= ts[i - 1], `${f}: line ${i + 1} is not before line ${i}`);
+      assert.ok(ts[0] >= start && ts[0] < start + 3_600_000, 'starts at the start');
+      assert.ok(ts[ts.length - 1] < start + 2 * 86_400_000 && ts[ts.length - 1] > start + 2 * 86_400_000 - 3_600_000, 'ends at the end of the window');
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
