@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { createLogger } from '../logger.js';
 import { checkDatabase, createPool, poolWhere, withClient } from '../store/db.js';
-import { originOf } from '../config/load.js';
+import { ConfigError, originOf } from '../config/load.js';
+import { compactClosedDays } from '../store/maintain.js';
 import { openDatabase } from '../store/embedded.js';
-import { initDb } from '../store/init.js';
+import { initDb, watchedPorts } from '../store/init.js';
 import { SCHEMA_VERSION } from '../store/migrations.js';
 import { fullDdl, schemaMarkdown } from '../store/schema.js';
 import { action, addConfigFlags, configFrom, type GlobalFlags } from './common.js';
@@ -17,12 +18,40 @@ export function registerInitDb(program: Command): void {
       const pool = createPool(db.url, 1, config.connectTimeoutMs);
       try {
         await checkDatabase(pool, db.embedded ? 'embedded' : originOf(config, 'databaseUrl'), config.connectTimeoutMs);
-        const r = await withClient(pool, initDb);
+        const r = await withClient(pool, (c) => initDb(c, { watchedPorts: config.rollups.watchedPorts }));
+        const w = await withClient(pool, (c) => watchedPorts(c, config.rollups.watchedPorts, true));
         const out = process.stdout;
+        if (w.rebuilt) out.write(`watched ports are now ${w.ports.join(', ')}: the port rollups were rebuilt from the firewall table\n`);
         for (const m of r.migrated) out.write(`migrated: ${m}\n`);
         if (r.createdTables.length) out.write(`created ${r.createdTables.join(', ')}\n`);
         if (r.bookkeepingReset) out.write('log tables had been dropped: bookkeeping cleared to match\n');
-        if (!r.migrated.length && !r.createdTables.length) out.write(`schema up to date (version ${SCHEMA_VERSION}) in ${poolWhere(pool)}, nothing to do\n`);
+        if (!r.migrated.length && !r.createdTables.length && !w.rebuilt) out.write(`schema up to date (version ${SCHEMA_VERSION}) in ${poolWhere(pool)}, nothing to do\n`);
+      } finally {
+        await pool.end();
+        await db.stop();
+      }
+    }),
+  );
+  addConfigFlags(
+    program
+      .command('maintain')
+      .description("rebuild the indexes of closed days' partitions compact, and vacuum the rollups (an administrator's daily job)")
+      .option('--before <date>', 'compact days before this one (default: yesterday)'),
+  ).action(
+    action(async (flags: GlobalFlags & { before?: string }) => {
+      if (flags.before !== undefined && !/^\d{4}-\d\d-\d\d$/.test(flags.before)) throw new ConfigError(`--before must be a date such as 2024-01-16, got "${flags.before}"`);
+      const config = configFrom(flags);
+      const log = createLogger(config.logLevel, 'maintain', config.logFormat);
+      const db = await openDatabase(config, log, { create: false });
+      const pool = createPool(db.url, 1, config.connectTimeoutMs);
+      try {
+        await checkDatabase(pool, db.embedded ? 'embedded' : originOf(config, 'databaseUrl'), config.connectTimeoutMs);
+        await withClient(pool, (c) => initDb(c, { watchedPorts: config.rollups.watchedPorts })); // an administrator's job: the schema is brought up to date first
+        const started = performance.now();
+        const done = await compactClosedDays(pool, flags.before, (c) =>
+          process.stdout.write(`${c.partition}: indexes ${(c.bytesBefore / 1e6).toFixed(1)} MB → ${(c.bytesAfter / 1e6).toFixed(1)} MB\n`));
+        const saved = done.reduce((a, c) => a + c.bytesBefore - c.bytesAfter, 0);
+        process.stdout.write(`compacted ${done.length} partition(s), ${(saved / 1e6).toFixed(1)} MB freed, in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
       } finally {
         await pool.end();
         await db.stop();

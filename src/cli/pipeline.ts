@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { DEFAULT_INCLUDE } from '../config/schema.js';
 import { EXIT } from '../core/errors.js';
 import { createLogger } from '../logger.js';
+import { setWatchedPorts } from '../processor/parse-chunk.js';
 import { ParsePool } from '../processor/parse-pool.js';
 import { Processor } from '../processor/processor.js';
 import { Reader } from '../reader/reader.js';
@@ -93,7 +94,8 @@ export function registerPipeline(program: Command): void {
       const log = createLogger(config.logLevel, 'processor', config.logFormat);
       const s = await openServices(config, log, { poolSize: config.processor.concurrency + 1, consumer: flags.consumer, requireRedisFor: 'the processor' });
       let server: MetricsServer | null = null;
-      const parser = new ParsePool(config.processor.parseThreads, log);
+      setWatchedPorts(s.watchedPorts);
+      const parser = new ParsePool(config.processor.parseThreads, log, undefined, s.watchedPorts);
       const started = performance.now();
       try {
         const m = await roleMetrics(config, s, 'processor');
@@ -134,7 +136,8 @@ export function registerPipeline(program: Command): void {
       const config = settings(flags);
       const log = createLogger(config.logLevel, 'run', config.logFormat);
       const s = await openServices(config, log, { poolSize: config.processor.concurrency + 2 });
-      const parser = new ParsePool(config.processor.parseThreads, log);
+      setWatchedPorts(s.watchedPorts);
+      const parser = new ParsePool(config.processor.parseThreads, log, undefined, s.watchedPorts);
       let server: MetricsServer | null = null;
       const started = performance.now();
       try {
@@ -168,7 +171,7 @@ export function registerPipeline(program: Command): void {
           out.write(`files: ${files.length}, done: ${files.filter((f) => f.status === 'done').length}, ` +
             `counts add up: ${unbalanced.length === 0 ? 'yes' : `NO (${unbalanced.map((f) => f.path).join(', ')})`}\n\nrows per table:\n`);
           await printCounts(s.pool, out);
-          await printAnalystQueries(s.pool, 3, out);
+          await printAnalystQueries(s.pool, 3, out, s.watchedPorts);
         }
         failedInputs(reader);
       } finally {

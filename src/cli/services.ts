@@ -18,7 +18,7 @@ import { RedisStreamQueue } from '../queue/redis-stream.js';
 import type { ChunkQueue } from '../queue/types.js';
 import { checkDatabase, createPool, poolWhere, withClient } from '../store/db.js';
 import { openDatabase, type Database } from '../store/embedded.js';
-import { initDb, schemaVersion } from '../store/init.js';
+import { initDb, schemaVersion, watchedPorts } from '../store/init.js';
 import { SCHEMA_VERSION } from '../store/migrations.js';
 import { fileStateCounts } from '../store/status.js';
 
@@ -26,6 +26,8 @@ export interface Services {
   db: Database;
   pool: pg.Pool;
   queue: ChunkQueue;
+  /** The database's rollups.watchedPorts: what every processor counts into the port rollups. */
+  watchedPorts: number[];
   close(): Promise<void>;
 }
 
@@ -66,6 +68,7 @@ export async function openServices(config: Config, log: Logger, opts: ServiceOpt
   const db = await openDatabase(config, log, { create: !opts.readOnly });
   const pool = createPool(db.url, opts.poolSize, config.connectTimeoutMs);
   let queue: ChunkQueue | null = null;
+  let ports: number[] = [];
   try {
     await checkDatabase(pool, db.embedded ? `embedded, ${config.embedded.dir}` : originOf(config, 'databaseUrl'), config.connectTimeoutMs);
     // Both services answer before anything is written to either.
@@ -85,6 +88,11 @@ export async function openServices(config: Config, log: Logger, opts: ServiceOpt
       if (init.createdTables.length) log.info({ tables: init.createdTables }, 'created log tables');
       if (init.bookkeepingReset) log.warn('log tables had been dropped: bookkeeping cleared to match');
     }
+    const w = await withClient(pool, (c) => watchedPorts(c, config.rollups.watchedPorts, false));
+    ports = w.ports;
+    if (w.differs) {
+      log.warn({ database: w.ports, configured: config.rollups.watchedPorts }, 'rollups.watchedPorts differs from the database\'s: using the database\'s (run `logpipe init-db` to change it and rebuild the port rollups)');
+    }
   } catch (err) {
     await queue?.close();
     await pool.end();
@@ -94,7 +102,7 @@ export async function openServices(config: Config, log: Logger, opts: ServiceOpt
   const q = queue;
   let closed = false;
   return {
-    db, pool, queue: q,
+    db, pool, queue: q, watchedPorts: ports,
     async close() {
       if (closed) return;
       closed = true;

@@ -14,7 +14,7 @@ export class ConfigError extends Error {
 }
 
 type Tree = { [key: string]: unknown };
-type Kind = 'string' | 'int' | 'bool' | 'list';
+type Kind = 'string' | 'int' | 'bool' | 'list' | 'intList';
 
 function setPath(target: Tree, path: string, value: unknown): void {
   const keys = path.split('.');
@@ -58,6 +58,7 @@ const ENV_SETTINGS: Record<string, [path: string, kind: Kind]> = {
   LOGPIPE_PROCESSOR_CONCURRENCY: ['processor.concurrency', 'int'],
   LOGPIPE_PARSE_THREADS: ['processor.parseThreads', 'int'],
   LOGPIPE_FOLLOW: ['reader.follow', 'bool'],
+  LOGPIPE_WATCHED_PORTS: ['rollups.watchedPorts', 'intList'],
   LOGPIPE_CONNECT_TIMEOUT_MS: ['connectTimeoutMs', 'int'],
   LOGPIPE_METRICS_PORT: ['metrics.port', 'int'],
   LOGPIPE_METRICS_HOST: ['metrics.host', 'string'],
@@ -81,6 +82,8 @@ function typed(value: string, kind: Kind): unknown {
     }
     case 'list':
       return value.split(',').map((v) => v.trim()).filter(Boolean);
+    case 'intList':
+      return value.split(',').map((v) => v.trim()).filter(Boolean).map((v) => (/^\d+$/.test(v) ? Number(v) : v));
     default:
       return value;
   }

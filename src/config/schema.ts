@@ -5,6 +5,7 @@
  * environment's strings into numbers and booleans before validation (src/config/load.ts).
  */
 import { z } from 'zod';
+import { DEFAULT_WATCHED_PORTS } from '../logtypes/rollups.js';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
 
@@ -113,6 +114,17 @@ export const ConfigSchema = z
         /** Data directory of the embedded PostgreSQL. */
         dir: z.string().min(1).default('./.logpipe/pg'),
         port: int(1, 65535).default(54329),
+      })
+      .strict()
+      .prefault({}),
+    rollups: z
+      .object({
+        /**
+         * Destination ports whose connections per source and destination are kept in rollups (Q6
+         * answered without reading the table). Recorded in the database; `init-db` changes it there
+         * and rebuilds those rollups.
+         */
+        watchedPorts: z.array(int(0, 65535)).max(64).default([...DEFAULT_WATCHED_PORTS]),
       })
       .strict()
       .prefault({}),

@@ -23,13 +23,18 @@ export const REJECTION_REASONS = [
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
-export type PgType = 'timestamptz' | 'inet' | 'integer' | 'bigint' | 'text' | 'boolean' | 'jsonb';
+export type PgType = 'timestamptz' | 'inet' | 'integer' | 'bigint' | 'text' | 'boolean' | 'jsonb' | 'enum';
 
 export interface Column {
   name: string;
   type: PgType;
   nullable: boolean;
   doc: string;
+  /**
+   * For an enum: its labels, a set the parser guarantees (4 bytes a row instead of the text, and
+   * still text to analysts). The type is logpipe.<log type>_<column>.
+   */
+  values?: readonly string[];
 }
 
 export interface IndexDef {
@@ -38,9 +43,31 @@ export interface IndexDef {
   /** Column list or expression, as it goes inside `CREATE INDEX … (<on>)`. */
   on: string;
   method?: 'btree' | 'brin';
+  /** Storage parameters, as inside `WITH (…)`. */
+  with?: string;
   /** Partial index predicate, without WHERE. */
   where?: string;
   /** Which analyst query (DESIGN §4) it serves, and why. Rendered into the DDL as a comment. */
+  why: string;
+}
+
+/**
+ * A rollup: events of a type counted per time bucket and key. Records with a null key are not
+ * counted (a key is part of the table's primary key).
+ */
+export interface RollupDef {
+  name: string;
+  /** The time bucket (UTC): an hour, a day, or none (totals over everything). */
+  grain: 'hour' | 'day' | 'all';
+  /** Columns of the record it is kept by. */
+  keys: string[];
+  /** Only records whose `column` holds one of `values` are counted; 'watchedPorts' is the database's list (rollups.watchedPorts). */
+  where?: { column: string; values: readonly (string | number)[] | 'watchedPorts' };
+  /** Also keep the first and the last event time. */
+  firstLast?: boolean;
+  /** An index for "top N by events" (e.g. 'dst_port, events DESC, src_ip, dst_ip'): a ranking read off its first entries. */
+  rankedBy?: string;
+  /** The question it answers. */
   why: string;
 }
 
@@ -74,10 +101,11 @@ export interface LogType {
   columns: Column[];
   indexes: IndexDef[];
   /**
-   * Columns whose events per value per day are kept in logpipe.daily_key_counts, for questions
-   * over everything that no index can answer without reading every row (Q5 top talkers).
+   * Counts kept in the same transaction as the rows, for questions over everything (or long
+   * windows) that no index answers without reading every row: each is a table
+   * `logpipe.<type>_<name>`, created, filled and checked from this declaration.
    */
-  rollupKeys?: { column: string; why: string }[];
+  rollups?: RollupDef[];
   /**
    * Syslog programs (tag or APP-NAME, without path) whose lines are this type's: a line from one
    * of them goes to this type alone, and if `recognise` refuses its message it is quarantined as

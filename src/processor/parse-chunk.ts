@@ -10,12 +10,21 @@ import { reject, type PgType, type Rejected } from '../logtypes/types.js';
 import { BadChunk, type Chunk } from '../queue/chunk.js';
 import { CopyBuffer } from '../store/copy-buffer.js';
 import { encodeBytea, encodeValue, escapeCopyText } from '../store/copy-text.js';
+import { DEFAULT_WATCHED_PORTS } from '../logtypes/rollups.js';
 import { dayOf } from '../store/partitions.js';
+import { RollupCounter, rollupPlans, type RollupColumns, type RollupPlans } from './rollup-counts.js';
 
 const HOUR_MS = 3_600_000;
 const COLUMN_TYPES: PgType[][] = LOG_TYPES.map((t) => t.columns.map((c) => c.type));
-/** Per type: the value index of each declared rollup key column. */
-const ROLLUP_INDEXES: number[][] = LOG_TYPES.map((t) => (t.rollupKeys ?? []).map((k) => t.columns.findIndex((c) => c.name === k.column)));
+/** Line numbers beyond this do not fit the log tables' integer line_no (the quarantine's is a bigint). */
+const MAX_LINE_NO = 2_147_483_647;
+
+let plans: RollupPlans = rollupPlans(DEFAULT_WATCHED_PORTS);
+
+/** The watched ports of the database this process writes to (rollups.watchedPorts, as recorded there). */
+export function setWatchedPorts(ports: readonly number[]): void {
+  plans = rollupPlans(ports);
+}
 
 // Numeric map keys, so counting costs no string per line: a type index and a rollup key index
 // each fit in 4 bits.
@@ -35,8 +44,8 @@ export interface ChunkRows {
   days: Set<number>;
   /** packTypeKey(hour since the epoch, typeIndex) → events, for the hourly rollup. */
   hours: Map<number, number>;
-  /** packTypeKey(packTypeKey(day, typeIndex), rollup key index) → key value → events, for logpipe.daily_key_counts. */
-  keys: Map<number, Map<string, number>>;
+  /** The records counted into every declared rollup (src/logtypes/rollups.ts), as column strings. */
+  rollups: RollupColumns[];
   /** Quarantined lines per `log type name (or none)` TAB `reason`, for metrics and logpipe.quarantine_counts. */
   reasons: Map<string, number>;
 }
@@ -51,7 +60,7 @@ export interface Segment {
 function emptyRows(): ChunkRows {
   return {
     rows: LOG_TYPES.map(() => new CopyBuffer()), quarantine: new CopyBuffer(), records: 0, quarantined: 0, blank: 0, lineCount: 0,
-    days: new Set(), hours: new Map(), keys: new Map(), reasons: new Map(),
+    days: new Set(), hours: new Map(), rollups: [], reasons: new Map(),
   };
 }
 
@@ -62,8 +71,7 @@ class RowBuilder {
   private readonly hour: number[] = LOG_TYPES.map(() => -1);
   private readonly run: number[] = LOG_TYPES.map(() => 0);
   private readonly day: number[] = LOG_TYPES.map(() => -1);
-  /** Per type, per rollup key: the value counts of the current day. */
-  private readonly dayCounts: Map<string, number>[][] = LOG_TYPES.map(() => []);
+  private readonly counter = new RollupCounter(plans);
 
   constructor(
     private readonly fileId: number,
@@ -82,6 +90,10 @@ class RowBuilder {
       this.quarantine(lineNo, this.refuseAll, Buffer.from(text));
       return;
     }
+    if (lineNo > MAX_LINE_NO) {
+      this.quarantine(lineNo, reject('bad_number', `line number ${lineNo} does not fit the log tables (at most ${MAX_LINE_NO})`), Buffer.from(text));
+      return;
+    }
     const { typeIndex, result } = parseLine(trimmed, this.ctx);
     if (!result.ok) {
       this.quarantine(lineNo, result, Buffer.from(text), typeIndex);
@@ -97,14 +109,7 @@ class RowBuilder {
     const hour = Math.floor(result.epochMs / HOUR_MS);
     if (hour !== this.hour[typeIndex]) this.newHour(typeIndex, hour);
     this.run[typeIndex]++;
-    const rollups = ROLLUP_INDEXES[typeIndex];
-    for (let k = 0; k < rollups.length; k++) {
-      const value = values[rollups[k]];
-      if (value === null) continue;
-      const counts = this.dayCounts[typeIndex][k];
-      const v = String(value);
-      counts.set(v, (counts.get(v) ?? 0) + 1);
-    }
+    this.counter.count(typeIndex, values, result.epochMs);
   }
 
   private newHour(typeIndex: number, hour: number): void {
@@ -113,14 +118,7 @@ class RowBuilder {
     const day = dayOf(hour * HOUR_MS);
     if (day === this.day[typeIndex]) return;
     this.day[typeIndex] = day;
-    const dayKey = packTypeKey(day, typeIndex);
-    this.out.days.add(dayKey);
-    ROLLUP_INDEXES[typeIndex].forEach((_, k) => {
-      const mapKey = packTypeKey(dayKey, k);
-      let counts = this.out.keys.get(mapKey);
-      if (!counts) this.out.keys.set(mapKey, (counts = new Map()));
-      this.dayCounts[typeIndex][k] = counts;
-    });
+    this.out.days.add(packTypeKey(day, typeIndex));
   }
 
   private endRun(typeIndex: number): void {
@@ -133,6 +131,7 @@ class RowBuilder {
   /** The rows and counts, complete. */
   finish(): ChunkRows {
     for (let t = 0; t < LOG_TYPES.length; t++) this.endRun(t);
+    this.out.rollups = this.counter.columns();
     return this.out;
   }
 

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../logger.js';
+import { DEFAULT_WATCHED_PORTS } from '../logtypes/rollups.js';
 import { BadChunk, type Chunk, type EncodedChunk } from '../queue/chunk.js';
 import type { ChunkRows } from './parse-chunk.js';
 import { fromWire, type ParseReply, type ParseRequest } from './parse-wire.js';
@@ -43,12 +44,14 @@ export class ParsePool {
     size: number,
     private readonly log: Logger,
     private readonly script: URL = workerUrl(),
+    /** The database's watched ports, for the port rollups. */
+    private readonly watchedPorts: readonly number[] = DEFAULT_WATCHED_PORTS,
   ) {
     for (let i = 0; i < size; i++) this.threads.push(this.start());
   }
 
   private start(): Thread {
-    const t: Thread = { worker: new Worker(this.script), pending: new Map() };
+    const t: Thread = { worker: new Worker(this.script, { workerData: { watchedPorts: this.watchedPorts } }), pending: new Map() };
     t.worker.unref(); // an idle parse thread never keeps the process alive
     t.worker.on('message', (reply: ParseReply) => {
       const p = t.pending.get(reply.id);

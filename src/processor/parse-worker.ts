@@ -2,14 +2,15 @@
  * A parse thread: decodes and parses the chunks the ParsePool sends it and posts back their COPY
  * rows and counts. Pure CPU, so the processor's event loop stays free for PostgreSQL and Redis.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { LOG_TYPES } from '../logtypes/registry.js';
 import { BadChunk, decodeChunk } from '../queue/chunk.js';
-import { parseChunk } from './parse-chunk.js';
+import { parseChunk, setWatchedPorts } from './parse-chunk.js';
 import { toTransfer, type ParseReply, type ParseRequest } from './parse-wire.js';
 
 const port = parentPort;
 if (!port) throw new Error('parse-worker runs as a worker thread of the processor');
+if ((workerData as { watchedPorts?: number[] } | null)?.watchedPorts) setWatchedPorts((workerData as { watchedPorts: number[] }).watchedPorts);
 
 /**
  * A fresh thread runs its first chunks in V8's interpreter, several times slower than once

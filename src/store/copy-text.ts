@@ -39,6 +39,7 @@ export function encodeValue(value: Value, type: PgType): string {
       return escapeCopyText(JSON.stringify(value));
     case 'timestamptz':
     case 'inet':
+    case 'enum':
       return value as string; // validated by the parser: no special characters
     default:
       return escapeCopyText(value as string);

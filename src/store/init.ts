@@ -5,7 +5,9 @@
  */
 import type pg from 'pg';
 import { LOG_TYPES } from '../logtypes/registry.js';
+import { DEFAULT_WATCHED_PORTS, ROLLUPS } from '../logtypes/rollups.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { rebuildRollup, ROLLUP_TABLES } from './rollups.js';
 import { BOOK_SCHEMA, BOOKKEEPING_DDL, tableDdl } from './schema.js';
 
 export interface InitResult {
@@ -46,7 +48,7 @@ export async function schemaVersion(client: pg.ClientBase): Promise<number> {
  * log tables are gone while the ledger still lists committed chunks (the seed's reset drops every
  * public table), the ledger would claim rows that no longer exist, so the bookkeeping is cleared.
  */
-export async function initDb(client: pg.ClientBase): Promise<InitResult> {
+export async function initDb(client: pg.ClientBase, opts: { watchedPorts?: readonly number[] } = {}): Promise<InitResult> {
   const migrated: string[] = [];
   for (;;) {
     // One migration per transaction; the version is read again under the lock each time.
@@ -54,7 +56,8 @@ export async function initDb(client: pg.ClientBase): Promise<InitResult> {
       const version = await schemaVersion(client);
       const next = version === 0 ? undefined : MIGRATIONS.find((m) => m.version > version);
       if (!next) return null;
-      await client.query(next.sql);
+      if (typeof next.up === 'string') await client.query(next.up);
+      else await next.up(client);
       await client.query(`CREATE TABLE IF NOT EXISTS ${BOOK_SCHEMA}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
       await client.query(`INSERT INTO ${BOOK_SCHEMA}.schema_migrations (version, name) VALUES ($1, $2)`, [next.version, next.name]);
       return next.name;
@@ -77,16 +80,41 @@ export async function initDb(client: pg.ClientBase): Promise<InitResult> {
       );
     }
     for (const type of LOG_TYPES) await client.query(tableDdl(type));
+    await client.query(`INSERT INTO ${BOOK_SCHEMA}.settings (key, value) VALUES ('watchedPorts', $1) ON CONFLICT DO NOTHING`, [
+      JSON.stringify(opts.watchedPorts ?? DEFAULT_WATCHED_PORTS),
+    ]);
     let bookkeepingReset = false;
     if (have.size === 0 && !fresh) {
       const r = await client.query(`SELECT EXISTS (SELECT 1 FROM ${BOOK_SCHEMA}.files) AS any`);
       if (r.rows[0].any) {
         await client.query(
-          `TRUNCATE ${BOOK_SCHEMA}.chunks, ${BOOK_SCHEMA}.quarantine, ${BOOK_SCHEMA}.quarantine_counts, ${BOOK_SCHEMA}.hourly_counts, ${BOOK_SCHEMA}.daily_key_counts, ${BOOK_SCHEMA}.input_errors, ${BOOK_SCHEMA}.files RESTART IDENTITY`,
+          `TRUNCATE ${BOOK_SCHEMA}.chunks, ${BOOK_SCHEMA}.quarantine, ${BOOK_SCHEMA}.quarantine_counts, ${BOOK_SCHEMA}.hourly_counts, ${ROLLUP_TABLES.join(', ')}, ${BOOK_SCHEMA}.input_errors, ${BOOK_SCHEMA}.files RESTART IDENTITY`,
         );
         bookkeepingReset = true;
       }
     }
     return { createdTables: LOG_TYPES.filter((t) => !have.has(t.table)).map((t) => t.table), migrated, bookkeepingReset };
   });
+}
+
+/**
+ * The watched ports of the database (the firewall rollups count connections to them). With
+ * `change`, an administrator's init-db makes them `configured` and rebuilds the rollups that
+ * depend on them from the table; otherwise the database's list wins (every processor must count
+ * alike), and `differs` says the configuration disagrees.
+ */
+export async function watchedPorts(
+  client: pg.ClientBase,
+  configured: readonly number[],
+  change: boolean,
+): Promise<{ ports: number[]; differs: boolean; rebuilt: boolean }> {
+  const r = await client.query(`SELECT value FROM ${BOOK_SCHEMA}.settings WHERE key = 'watchedPorts'`);
+  const stored: number[] = r.rows[0]?.value ?? [...DEFAULT_WATCHED_PORTS];
+  const same = JSON.stringify([...stored].sort((a, b) => a - b)) === JSON.stringify([...configured].sort((a, b) => a - b));
+  if (same || !change) return { ports: stored, differs: !same, rebuilt: false };
+  await inTransaction(client, async () => {
+    await client.query(`INSERT INTO ${BOOK_SCHEMA}.settings (key, value) VALUES ('watchedPorts', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [JSON.stringify(configured)]);
+    for (const rollup of ROLLUPS) if (rollup.def.where?.values === 'watchedPorts') await rebuildRollup(client, rollup, configured);
+  });
+  return { ports: [...configured], differs: false, rebuilt: true };
 }

@@ -9,8 +9,10 @@ import type pg from 'pg';
 import { LOG_TYPES } from '../logtypes/registry.js';
 import { unpackTypeKey, type ChunkRows, type Segment } from '../processor/parse-chunk.js';
 import type { Chunk } from '../queue/chunk.js';
+import { appendRollupColumns, emptyRollupColumns } from '../processor/rollup-counts.js';
 import { copyRows, copySqlFor, QUARANTINE_COPY_SQL } from './copy.js';
-import { dayName, PartitionManager } from './partitions.js';
+import { writeRollups } from './rollups.js';
+import { PartitionManager } from './partitions.js';
 import { BOOK_SCHEMA } from './schema.js';
 
 export interface PreparedChunk {
@@ -173,50 +175,16 @@ async function countQuarantine(client: pg.ClientBase, written: ChunkRows[]): Pro
 }
 
 async function updateRollups(client: pg.ClientBase, written: ChunkRows[]): Promise<void> {
-  const hours = new Map<number, number>();
-  const keys = new Map<number, Map<string, number>>();
+  const hours = new Map<number, [number, number, number]>();
+  const counts = emptyRollupColumns();
   for (const r of written) {
-    for (const [k, n] of r.hours) hours.set(k, (hours.get(k) ?? 0) + n);
-    for (const [k, values] of r.keys) {
-      let into = keys.get(k);
-      if (!into) keys.set(k, (into = new Map()));
-      for (const [v, n] of values) into.set(v, (into.get(v) ?? 0) + n);
+    for (const [k, n] of r.hours) {
+      const h = hours.get(k);
+      if (h) h[2] += n;
+      else hours.set(k, [...unpackTypeKey(k), n]);
     }
+    appendRollupColumns(counts, r.rollups);
   }
   await countQuarantine(client, written);
-  if (hours.size === 0) return; // no records, so no key counts either
-  const ht: string[] = [], hh: string[] = [], hn: number[] = [];
-  for (const [k, count] of hours) {
-    const [hour, typeIndex] = unpackTypeKey(k);
-    ht.push(LOG_TYPES[typeIndex].name);
-    hh.push(new Date(hour * 3_600_000).toISOString());
-    hn.push(count);
-  }
-  const kt: string[] = [], kc: string[] = [], kd: string[] = [], kv: string[] = [], kn: number[] = [];
-  for (const [k, values] of keys) {
-    const [dayKey, keyIndex] = unpackTypeKey(k);
-    const [day, typeIndex] = unpackTypeKey(dayKey);
-    const type = LOG_TYPES[typeIndex];
-    const date = dayName(day);
-    for (const [value, count] of values) {
-      kt.push(type.name);
-      kc.push(type.rollupKeys![keyIndex].column);
-      kd.push(date);
-      kv.push(value);
-      kn.push(count);
-    }
-  }
-  // Both rollups in one statement (one round trip). Rows sorted so that concurrent processors
-  // lock them in the same order (no deadlocks).
-  await client.query(
-    `WITH hourly AS (
-       INSERT INTO ${BOOK_SCHEMA}.hourly_counts AS c (log_type, hour, events)
-       SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::bigint[]) AS u(t, h, n) ORDER BY t, h
-       ON CONFLICT (log_type, hour) DO UPDATE SET events = c.events + EXCLUDED.events
-     )
-     INSERT INTO ${BOOK_SCHEMA}.daily_key_counts AS c (log_type, key_column, day, key_value, events)
-     SELECT * FROM unnest($4::text[], $5::text[], $6::date[], $7::text[], $8::bigint[]) AS u(t, k, d, v, n) ORDER BY t, k, d, v
-     ON CONFLICT (log_type, key_column, day, key_value) DO UPDATE SET events = c.events + EXCLUDED.events`,
-    [ht, hh, hn, kt, kc, kd, kv, kn],
-  );
+  await writeRollups(client, hours, counts);
 }

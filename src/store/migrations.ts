@@ -8,19 +8,23 @@
  * here with the next version, written to work on every older version's tables (IF EXISTS: the
  * seed's reset may have dropped the log tables, which the schema then recreates).
  */
-import { BOOK_SCHEMA } from './schema.js';
+import type pg from 'pg';
+import { DEFAULT_WATCHED_PORTS, ROLLUPS } from '../logtypes/rollups.js';
+import { rebuildRollup } from './rollups.js';
+import { BOOK_SCHEMA, rollupDdl } from './schema.js';
 
 export interface Migration {
   version: number;
   name: string;
-  sql: string;
+  /** What it changes, as SQL, or as code for what SQL alone cannot say. */
+  up: string | ((client: pg.ClientBase) => Promise<void>);
 }
 
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 2,
     name: 'real hosts: envelope host, BIND without response code, files read as they grow, input errors',
-    sql: `
+    up: `
       ALTER TABLE IF EXISTS public.firewall_logs ADD COLUMN IF NOT EXISTS hostname text;
       ALTER TABLE IF EXISTS public.dns_logs ADD COLUMN IF NOT EXISTS view text, ADD COLUMN IF NOT EXISTS hostname text,
         ALTER COLUMN response_code DROP NOT NULL;
@@ -50,7 +54,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 3,
     name: 'quarantine counts per day, type and reason',
-    sql: `
+    up: `
       CREATE TABLE IF NOT EXISTS ${BOOK_SCHEMA}.quarantine_counts (
         day date NOT NULL, log_type text NOT NULL, reason text NOT NULL, lines bigint NOT NULL,
         PRIMARY KEY (day, log_type, reason)
@@ -58,6 +62,31 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO ${BOOK_SCHEMA}.quarantine_counts (day, log_type, reason, lines)
       SELECT quarantined_at::date, coalesce(log_type, 'none'), reason, count(*) FROM ${BOOK_SCHEMA}.quarantine GROUP BY 1, 2, 3
       ON CONFLICT DO NOTHING;`,
+  },
+  {
+    version: 4,
+    name: 'analysts at scale: rollups for Q2B, Q3B, Q5, Q6 filled from the tables; smaller indexes; auth status as an enum',
+    async up(client) {
+      await client.query(`CREATE TABLE IF NOT EXISTS ${BOOK_SCHEMA}.settings (key text PRIMARY KEY, value jsonb NOT NULL)`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${BOOK_SCHEMA}.compacted (partition text PRIMARY KEY, compacted_at timestamptz NOT NULL DEFAULT now())`);
+      await client.query(`INSERT INTO ${BOOK_SCHEMA}.settings VALUES ('watchedPorts', $1) ON CONFLICT DO NOTHING`, [JSON.stringify(DEFAULT_WATCHED_PORTS)]);
+      const tables = await client.query(`SELECT to_regclass('public.firewall_logs') IS NOT NULL AS firewall, to_regclass('public.auth_logs') IS NOT NULL AS auth, to_regclass('public.dns_logs') IS NOT NULL AS dns`);
+      const have = tables.rows[0] as Record<string, boolean>;
+      // The indexes the rollups replace; the smaller ones that serve the rest are created by the schema after.
+      await client.query(`DROP INDEX IF EXISTS public.firewall_logs_src_ts, public.firewall_logs_dport_src_dst, public.auth_logs_failed_user, public.dns_logs_domain_ts`);
+      // (The schema then creates firewall (src_ip, hour) and (dst_port), DNS (hash of the domain, ts), and a BRIN on ts everywhere.)
+      if (have.auth) {
+        // Rewrites the table: the status as a 4-byte enum instead of text.
+        await client.query(`DO $$ BEGIN CREATE TYPE ${BOOK_SCHEMA}.auth_status AS ENUM ('Accepted', 'Failed', 'Invalid', 'Closed', 'Disconnected'); EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
+        await client.query(`DROP INDEX IF EXISTS public.auth_logs_failed_src_ts`);
+        await client.query(`ALTER TABLE public.auth_logs ALTER COLUMN status TYPE ${BOOK_SCHEMA}.auth_status USING status::${BOOK_SCHEMA}.auth_status`);
+      }
+      for (const r of ROLLUPS) {
+        await client.query(rollupDdl(r.type, r.def));
+        if (have[r.type.name]) await rebuildRollup(client, r, DEFAULT_WATCHED_PORTS);
+      }
+      await client.query(`DROP TABLE IF EXISTS ${BOOK_SCHEMA}.daily_key_counts`);
+    },
   },
 ];
 

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import type { LogType } from '../logtypes/types.js';
 import { PARTITION_SCHEMA } from './schema.js';
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 export function dayOf(epochMs: number): number {
   return Math.floor(epochMs / DAY_MS);

@@ -5,35 +5,92 @@
  */
 import type pg from 'pg';
 import { LOG_TYPES } from '../logtypes/registry.js';
-import type { Column, LogType } from '../logtypes/types.js';
+import type { Column, IndexDef, LogType, PgType, RollupDef } from '../logtypes/types.js';
 
 export const BOOK_SCHEMA = 'logpipe';
 export const PARTITION_SCHEMA = 'logpipe_partitions';
 
-/** Columns every log table has after the type's own: where the record came from. */
+/**
+ * Columns every log table has after the type's own: where the record came from. A line number
+ * is an integer: a file of more than 2,147,483,647 lines has its later lines quarantined as
+ * bad_number (the quarantine's line_no is a bigint).
+ */
 export const PROVENANCE_COLUMNS: Column[] = [
   { name: 'file_id', type: 'integer', nullable: false, doc: 'source file (logpipe.files.id)' },
-  { name: 'line_no', type: 'bigint', nullable: false, doc: '1-based line number in the source file' },
+  { name: 'line_no', type: 'integer', nullable: false, doc: '1-based line number in the source file' },
 ];
+
+/** An index every log table has: BRIN on ts, a few pages per time range, for any time window inside a day. */
+const TS_BRIN: IndexDef = { name: 'ts_brin', on: 'ts', method: 'brin', with: 'pages_per_range = 32', why: 'time windows inside a daily partition (Q1 with src, edges of rollup windows); a few kB per day' };
 
 export function tableColumns(type: LogType): Column[] {
   return [...type.columns, ...PROVENANCE_COLUMNS];
 }
 
+// Fixed-width columns first, widest first, then the variable-width ones: no alignment padding
+// between them (measured: 9 bytes a firewall row). COPY names its columns, so the table's order
+// is free.
+const ALIGN: Record<PgType, number> = { timestamptz: 0, bigint: 0, integer: 1, enum: 1, boolean: 2, inet: 3, text: 3, jsonb: 3 };
+
+/** The SQL type of a column: an enum is logpipe.<type>_<column>. */
+export function sqlType(type: LogType, c: Column): string {
+  return c.type === 'enum' ? `${BOOK_SCHEMA}.${type.name}_${c.name}` : c.type;
+}
+
+/** CREATE TYPE … AS ENUM for the type's enum columns, if missing (labels only ever added, by migrations). */
+function enumDdl(type: LogType): string[] {
+  return type.columns.filter((c) => c.type === 'enum').map((c) =>
+    `DO $$ BEGIN CREATE TYPE ${sqlType(type, c)} AS ENUM (${c.values!.map((v) => `'${v}'`).join(', ')}); EXCEPTION WHEN duplicate_object THEN NULL; END $$;`);
+}
+
 export function tableDdl(type: LogType): string {
-  const cols = tableColumns(type).map((c) => `  ${c.name} ${c.type}${c.nullable ? '' : ' NOT NULL'}`);
+  const cols = tableColumns(type)
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => ALIGN[a.c.type] - ALIGN[b.c.type] || a.i - b.i)
+    .map(({ c }) => `  ${c.name} ${sqlType(type, c)}${c.nullable ? '' : ' NOT NULL'}`);
   const lines = [
     `-- ${type.description}`,
+    ...enumDdl(type),
     `CREATE TABLE IF NOT EXISTS public.${type.table} (\n${cols.join(',\n')}\n) PARTITION BY RANGE (ts);`,
   ];
-  for (const ix of type.indexes) {
+  for (const ix of [...type.indexes, TS_BRIN]) {
     lines.push(`-- ${ix.why}`);
+    const withClause = ix.with ? ` WITH (${ix.with})` : '';
     lines.push(
       `CREATE INDEX IF NOT EXISTS ${type.table}_${ix.name} ON public.${type.table}` +
-        `${ix.method ? ` USING ${ix.method}` : ''} (${ix.on})${ix.where ? ` WHERE ${ix.where}` : ''};`,
+        `${ix.method ? ` USING ${ix.method}` : ''} (${ix.on})${withClause}${ix.where ? ` WHERE ${ix.where}` : ''};`,
     );
   }
+  for (const r of type.rollups ?? []) lines.push(rollupDdl(type, r));
   return lines.join('\n');
+}
+
+/** logpipe.<type>_<rollup>: the rollup's table. */
+export function rollupTable(type: LogType, r: RollupDef): string {
+  return `${BOOK_SCHEMA}.${type.name}_${r.name}`;
+}
+
+/** The bucket column of a rollup: `hour` (timestamptz), `day` (date), or none. */
+export function bucketColumn(r: RollupDef): { name: string; type: string } | null {
+  return r.grain === 'hour' ? { name: 'hour', type: 'timestamptz' } : r.grain === 'day' ? { name: 'day', type: 'date' } : null;
+}
+
+export function rollupDdl(type: LogType, r: RollupDef): string {
+  const bucket = bucketColumn(r);
+  const keyCols = r.keys.map((k) => `  ${k} ${sqlType(type, type.columns.find((c) => c.name === k)!)} NOT NULL`);
+  const cols = [
+    ...(bucket ? [`  ${bucket.name} ${bucket.type} NOT NULL`] : []),
+    ...keyCols,
+    '  events bigint NOT NULL',
+    ...(r.firstLast ? ['  first_seen timestamptz NOT NULL', '  last_seen timestamptz NOT NULL'] : []),
+    `  PRIMARY KEY (${[...r.keys, ...(bucket ? [bucket.name] : [])].join(', ')})`,
+  ];
+  // Updated in place by every batch: room on each page lets the updates be HOT (no index entry,
+  // old versions pruned as pages are read) instead of growing the table until vacuum. A ranked
+  // rollup's updates change an indexed column, so they cannot be HOT: no room kept.
+  const table = `-- ${r.why}\nCREATE TABLE IF NOT EXISTS ${rollupTable(type, r)} (\n${cols.join(',\n')}\n) WITH (fillfactor = ${r.rankedBy ? 100 : 50});`;
+  if (!r.rankedBy) return table;
+  return `${table}\nCREATE INDEX IF NOT EXISTS ${type.name}_${r.name}_ranked ON ${rollupTable(type, r)} (${r.rankedBy});`;
 }
 
 export const BOOKKEEPING_DDL = `
@@ -111,14 +168,17 @@ CREATE TABLE IF NOT EXISTS ${BOOK_SCHEMA}.quarantine (
 );
 CREATE INDEX IF NOT EXISTS quarantine_file_line ON ${BOOK_SCHEMA}.quarantine (file_id, line_no);
 
--- Q5 top talkers (and any rollup key a log type declares): events per key value per day.
-CREATE TABLE IF NOT EXISTS ${BOOK_SCHEMA}.daily_key_counts (
-  log_type   text NOT NULL,
-  key_column text NOT NULL,
-  day        date NOT NULL,
-  key_value  text NOT NULL,
-  events     bigint NOT NULL,
-  PRIMARY KEY (log_type, key_column, day, key_value)
+-- Partitions of closed days whose indexes were rebuilt compact (logpipe maintain).
+CREATE TABLE IF NOT EXISTS ${BOOK_SCHEMA}.compacted (
+  partition    text PRIMARY KEY,
+  compacted_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Settings the data depends on, recorded at creation: rollups.watchedPorts (the ports whose
+-- connections the firewall rollups keep) must be what every processor counts.
+CREATE TABLE IF NOT EXISTS ${BOOK_SCHEMA}.settings (
+  key   text PRIMARY KEY,
+  value jsonb NOT NULL
 );
 
 -- Quarantined lines per day (of commit), log type ('none' if no type recognised the line) and
@@ -150,10 +210,14 @@ export function schemaMarkdown(): string {
   const out: string[] = [];
   for (const type of LOG_TYPES) {
     out.push(`#### \`public.${type.table}\` (${type.name}) — ${type.description}`, '', '| column | type | null | meaning |', '|---|---|---|---|');
-    for (const c of tableColumns(type)) out.push(`| ${c.name} | ${c.type} | ${c.nullable ? 'yes' : 'no'} | ${c.doc} |`);
+    for (const c of tableColumns(type)) out.push(`| ${c.name} | ${c.type === 'enum' ? `enum (${c.values!.join(', ')})` : c.type} | ${c.nullable ? 'yes' : 'no'} | ${c.doc} |`);
     out.push('', 'Indexes:', '');
-    for (const ix of type.indexes) out.push(`- \`(${ix.on})\`${ix.where ? ` where \`${ix.where}\`` : ''}: ${ix.why}`);
-    for (const k of type.rollupKeys ?? []) out.push(`- rollup \`logpipe.daily_key_counts\` on \`${k.column}\`: ${k.why}`);
+    for (const ix of [...type.indexes, TS_BRIN]) out.push(`- \`(${ix.on})\`${ix.method ? ` ${ix.method}` : ''}${ix.where ? ` where \`${ix.where}\`` : ''}: ${ix.why}`);
+    for (const r of type.rollups ?? []) {
+      const by = [...(bucketColumn(r) ? [bucketColumn(r)!.name] : []), ...r.keys].join(', ');
+      const where = r.where ? ` where ${r.where.column} in ${Array.isArray(r.where.values) ? r.where.values.join(', ') : 'rollups.watchedPorts'}` : '';
+      out.push(`- rollup \`${rollupTable(type, r)}\` (${by}: events${r.firstLast ? ', first and last seen' : ''}${where}): ${r.why}`);
+    }
     out.push('');
   }
   return out.join('\n');

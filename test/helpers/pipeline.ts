@@ -10,6 +10,8 @@ import { createPool } from '../../src/store/db.js';
 import { dropRedisPrefix, REDIS_URL, tempDatabase, uniqueName, type TempDatabase } from './services.js';
 import type { GenerateReport } from '../../src/generator/generate.js';
 import { LOG_TYPES } from '../../src/logtypes/registry.js';
+import { DEFAULT_WATCHED_PORTS, ROLLUPS } from '../../src/logtypes/rollups.js';
+import { rollupDifferences } from '../../src/store/rollups.js';
 import { fileStatuses } from '../../src/store/status.js';
 
 /** The CLI as users run it: the bundle `npm run build` writes (the `logpipe` bin). */
@@ -140,6 +142,16 @@ export async function assertExactlyOnce(pool: pg.Pool, report: GenerateReport): 
   // Rollups agree with the tables.
   const hourly = (await pool.query(`SELECT log_type, sum(events)::bigint AS n FROM logpipe.hourly_counts GROUP BY 1`)).rows;
   for (const t of LOG_TYPES) assert.equal(hourly.find((h) => h.log_type === t.name)?.n ?? 0, report.records[t.name], `hourly rollup of ${t.name}`);
-  const talkers = (await pool.query(`SELECT sum(events)::bigint AS n FROM logpipe.daily_key_counts WHERE log_type = 'firewall'`)).rows[0].n;
-  assert.equal(talkers, report.records.firewall, 'top-talker rollup');
+  await assertRollupsMatch(pool);
+}
+
+/** Every declared rollup equals the GROUP BY over its log table (with the database's watched ports). */
+export async function assertRollupsMatch(pool: pg.Pool): Promise<void> {
+  const ports = (await pool.query(`SELECT value FROM logpipe.settings WHERE key = 'watchedPorts'`)).rows[0]?.value ?? DEFAULT_WATCHED_PORTS;
+  const client = await pool.connect();
+  try {
+    for (const r of ROLLUPS) assert.equal(await rollupDifferences(client, r, ports), 0, `rollup ${r.type.name}_${r.def.name} equals its GROUP BY`);
+  } finally {
+    client.release();
+  }
 }

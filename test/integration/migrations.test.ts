@@ -85,6 +85,11 @@ test('init-db migrates a database of the previous release: rows intact, new colu
     assert.deepEqual((await pool.query(`SELECT hostname, action, rule FROM firewall_logs WHERE line_no = 2`)).rows, [{ hostname: 'gw', action: 'drop', rule: 'UFW BLOCK' }]);
     assert.deepEqual((await pool.query(`SELECT view, response_code FROM dns_logs WHERE line_no = 3`)).rows, [{ view: 'internal', response_code: null }]);
     assert.deepEqual((await pool.query(`SELECT hostname, pid FROM auth_logs WHERE line_no = 4`)).rows, [{ hostname: null, pid: null }]);
+    // The rollups were filled from the 0.1.0 rows (and the rows COPYed above, which bypass them, are not in them yet).
+    assert.deepEqual((await pool.query(`SELECT username, day::text, events FROM logpipe.auth_failures_daily`)).rows, [{ username: 'root', day: '2024-01-15', events: 1 }]);
+    assert.deepEqual((await pool.query(`SELECT src_ip, events FROM logpipe.firewall_sources_daily`)).rows, [{ src_ip: '10.0.0.1', events: 1 }]);
+    assert.equal((await pool.query(`SELECT pg_typeof(status)::text AS t FROM auth_logs LIMIT 1`)).rows[0].t, 'logpipe.auth_status', 'status became an enum');
+    assert.equal((await pool.query(`SELECT to_regclass('logpipe.daily_key_counts') AS t`)).rows[0].t, null, 'the old key-count rollup is gone');
 
     assert.deepEqual(await withClient(pool, initDb), { createdTables: [], migrated: [], bookkeepingReset: false }, 'a second run does nothing');
   } finally {

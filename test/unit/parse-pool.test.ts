@@ -35,7 +35,7 @@ function comparable(r: ChunkRows) {
     counts: [r.records, r.quarantined, r.blank, r.lineCount],
     days: [...r.days].sort(),
     hours: [...r.hours].sort(),
-    keys: [...r.keys].map(([k, m]) => [k, [...m].sort()]).sort(),
+    rollups: r.rollups,
     reasons: [...r.reasons].sort(),
   };
 }

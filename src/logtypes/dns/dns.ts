@@ -136,7 +136,20 @@ export const dns: LogType = {
     { name: 'hostname', type: 'text', nullable: true, doc: 'reporting host, from the syslog envelope' },
   ],
   indexes: [
-    { name: 'domain_ts', on: 'query_domain, ts', why: 'Q2 threat hunting: queries for one IOC domain or a list (= ANY), newest first' },
+    {
+      name: 'domain_ts', on: 'hashtextextended(query_domain, 0), ts',
+      why: 'Q2A threat hunting: queries for one IOC domain, newest first, a page at a time; on a 64-bit hash of the domain (28 bytes a row where the text took 38), so a query names both: hashtextextended(query_domain, 0) = hashtextextended($1, 0) AND query_domain = $1',
+    },
+  ],
+  rollups: [
+    {
+      name: 'domains_hourly', grain: 'hour', keys: ['query_domain'], firstLast: true,
+      why: 'Q2B a list of IOC domains: queries, first and last seen per domain per hour',
+    },
+    {
+      name: 'domain_clients_daily', grain: 'day', keys: ['query_domain', 'client_ip'],
+      why: 'Q2B a list of IOC domains: distinct clients, exact, from the (domain, client) pairs of each day',
+    },
   ],
   programs: ['named'],
   recognise: (line, env) => line.startsWith('client ', env.msgStart) || line.startsWith('queries: ', env.msgStart),

@@ -23,10 +23,23 @@ export const firewall: LogType = {
   description: 'Firewall connection events: the seed\'s key=value lines and netfilter (iptables, nftables, UFW) LOG lines.',
   columns: COLUMNS,
   indexes: [
-    { name: 'src_ts', on: 'src_ip, ts', why: 'Q1 incident response: one source IP in a time window' },
-    { name: 'dport_src_dst', on: 'dst_port, src_ip, dst_ip', why: 'Q6 lateral movement: one destination port grouped by source and destination, index-only' },
+    {
+      name: 'src_hour', on: "src_ip, date_trunc('hour', ts AT TIME ZONE 'UTC')",
+      why: "Q1 incident response: one source IP in a window, by the hour (deduplicated: ~7 bytes a row where (src_ip, ts) took 42; exact, where (src_ip) with the ts BRIN rechecked whole pages)",
+    },
+    {
+      name: 'dport', on: 'dst_port',
+      why: 'Q6 lateral movement for a port that is not watched (watched ports are answered by the port_pairs rollups); deduplicated, ~6 bytes a row',
+    },
   ],
-  rollupKeys: [{ column: 'src_ip', why: 'Q5 top talkers over everything' }],
+  rollups: [
+    { name: 'sources_daily', grain: 'day', keys: ['src_ip'], why: 'Q5 top talkers: events per source IP per day' },
+    {
+      name: 'port_pairs', grain: 'all', keys: ['dst_port', 'src_ip', 'dst_ip'], where: { column: 'dst_port', values: 'watchedPorts' },
+      rankedBy: 'dst_port, events DESC, src_ip, dst_ip',
+      why: 'Q6 lateral movement over everything: connections to a watched port per source and destination, top N read off an index',
+    },
+  ],
   programs: ['kernel'],
   recognise: (line, env) => env.delim === PIPE || netfilterStart(line, env.msgStart) !== -1,
   parse: (line, env) => (env.delim === PIPE ? parseKeyValue(line, env) : parseNetfilter(line, env)),
