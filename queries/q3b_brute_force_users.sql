@@ -1,7 +1,7 @@
 -- Q3B: failed SSH attempts per username
--- (parameters inlined; logpipe binds them as $1, $2, …)
-SELECT username, count(*) AS failures
-  FROM auth_logs
- WHERE status = 'Failed'
+-- (as `logpipe query failures-by-user` runs it with the seed's arguments; parameters inlined)
+SELECT username, sum(n)::bigint AS failures FROM (
+  SELECT username, sum(events) AS n FROM logpipe.auth_failures_daily WHERE true GROUP BY 1
+) u
  GROUP BY username
- ORDER BY failures DESC;
+ ORDER BY failures DESC, username;

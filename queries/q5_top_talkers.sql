@@ -1,8 +1,8 @@
--- Q5: top 20 firewall source IPs by events (daily rollup)
--- (parameters inlined; logpipe binds them as $1, $2, …)
-SELECT key_value::inet AS src_ip, sum(events)::bigint AS events
-  FROM logpipe.daily_key_counts
- WHERE log_type = 'firewall' AND key_column = 'src_ip'
- GROUP BY key_value
- ORDER BY events DESC
+-- Q5: top firewall source IPs by events
+-- (as `logpipe query top-talkers` runs it with the seed's arguments; parameters inlined)
+SELECT src_ip, sum(n)::bigint AS events FROM (
+  SELECT src_ip, sum(events) AS n FROM logpipe.firewall_sources_daily WHERE true GROUP BY 1
+) u
+ GROUP BY src_ip
+ ORDER BY events DESC, src_ip
  LIMIT 20;

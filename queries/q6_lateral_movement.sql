@@ -1,8 +1,7 @@
--- Q6: connections to port 3389 by source and destination, top 20
--- (parameters inlined; logpipe binds them as $1, $2, …)
-SELECT src_ip, dst_ip, count(*) AS connections
-  FROM firewall_logs
+-- Q6: connections to one destination port by source and destination
+-- (as `logpipe query port` runs it with the seed's arguments; parameters inlined)
+SELECT src_ip, dst_ip, events AS connections
+  FROM logpipe.firewall_port_pairs
  WHERE dst_port = 3389
- GROUP BY src_ip, dst_ip
- ORDER BY connections DESC
+ ORDER BY events DESC, src_ip, dst_ip
  LIMIT 20;

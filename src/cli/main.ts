@@ -23,10 +23,11 @@ const MODULES: Record<string, () => Promise<Register>> = {
   naive: async () => (await import('./naive.js')).registerNaive,
   bench: async () => (await import('./bench.js')).registerBench,
   config: async () => (await import('./config.js')).registerConfig,
+  query: async () => (await import('./query.js')).registerQuery,
 };
 const MODULE_OF: Record<string, string> = {
-  generate: 'generate', 'init-db': 'init-db', schema: 'init-db', reader: 'pipeline', processor: 'pipeline', run: 'pipeline',
-  status: 'status', queries: 'queries', naive: 'naive', bench: 'bench', cost: 'bench', config: 'config',
+  generate: 'generate', 'init-db': 'init-db', schema: 'init-db', maintain: 'init-db', reader: 'pipeline', processor: 'pipeline', run: 'pipeline',
+  status: 'status', queries: 'queries', naive: 'naive', bench: 'bench', 'bench-queries': 'bench', cost: 'bench', config: 'config', query: 'query',
 };
 
 const program = new Command()

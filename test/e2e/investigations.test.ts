@@ -1,0 +1,137 @@
+/**
+ * The analysts' questions on three generated days, ingested by `logpipe run`: for every question
+ * and many windows (whole days, partial days, inside one hour, open at either end), the answer
+ * from rollups plus the window's edges equals the same question asked of the log tables
+ * directly. Then `logpipe query` as an analyst uses it: formats, pages, --all, --explain, errors.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { generate } from '../../src/generator/generate.js';
+import { DEFAULT_WATCHED_PORTS } from '../../src/logtypes/rollups.js';
+import { INVESTIGATIONS, type QueryArgs } from '../../src/store/investigations.js';
+import { killStragglers, pipelineFixture, runCli, type PipelineFixture } from '../helpers/pipeline.js';
+
+let dir: string;
+let f: PipelineFixture;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'logpipe-inv-'));
+  generate({ files: 3, lines: 20_000, out: dir, seed: 8, dirty: 0, start: Date.UTC(2024, 0, 15), days: 3 });
+  f = await pipelineFixture(dir);
+  const run = await runCli(['run', '--no-summary'], { ...f.env, REDIS_URL: '' });
+  assert.equal(run.code, 0, run.output);
+});
+after(async () => {
+  await killStragglers();
+  await f?.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const W = (from: string | null, to: string | null) => ({ from: from ? new Date(from) : null, to: to ? new Date(to) : null });
+const WINDOWS = [
+  W(null, null),
+  W('2024-01-16T00:00:00Z', '2024-01-17T00:00:00Z'),
+  W('2024-01-15T10:30:00Z', '2024-01-17T02:15:00Z'),
+  W('2024-01-16T05:10:00Z', '2024-01-16T05:50:00Z'),
+  W('2024-01-16T07:20:00Z', null),
+  W(null, '2024-01-15T18:45:30Z'),
+];
+
+/** The question asked of the log tables directly, no rollup. */
+function direct(id: string, a: QueryArgs): string {
+  const w = [a.window.from && `ts >= '${a.window.from.toISOString()}'`, a.window.to && `ts < '${a.window.to.toISOString()}'`].filter(Boolean).join(' AND ') || 'true';
+  const list = a.domains?.map((d) => `'${d}'`).join(', ');
+  switch (id) {
+    case 'q2b':
+      return `SELECT query_domain, count(*)::bigint AS queries, count(DISTINCT client_ip)::bigint AS clients, min(ts) AS first_seen, max(ts) AS last_seen
+              FROM dns_logs WHERE query_domain IN (${list}) AND ${w} GROUP BY 1 ORDER BY queries DESC, query_domain`;
+    case 'q3b':
+      return `SELECT username, count(*)::bigint AS failures FROM auth_logs WHERE status = 'Failed' AND ${w} GROUP BY 1 ORDER BY failures DESC, username`;
+    case 'q4':
+      return `SELECT log_type, hour, count(*)::bigint AS events FROM (
+                SELECT 'firewall' AS log_type, date_trunc('hour', ts AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS hour FROM firewall_logs WHERE ${w}
+                UNION ALL SELECT 'dns', date_trunc('hour', ts AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' FROM dns_logs WHERE ${w}
+                UNION ALL SELECT 'auth', date_trunc('hour', ts AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' FROM auth_logs WHERE ${w}) u
+              GROUP BY 1, 2 ORDER BY hour, log_type`;
+    case 'q5':
+      return `SELECT src_ip, count(*)::bigint AS events FROM firewall_logs WHERE ${w} GROUP BY 1 ORDER BY events DESC, src_ip LIMIT ${a.top}`;
+    case 'q6':
+      return `SELECT src_ip, dst_ip, count(*)::bigint AS connections FROM firewall_logs WHERE dst_port = ${a.port} AND ${w} GROUP BY 1, 2 ORDER BY connections DESC, src_ip, dst_ip LIMIT ${a.top}`;
+    case 'q1':
+      return `SELECT ts, action, src_ip, dst_ip, proto, src_port, dst_port, bytes_sent, rule, hostname FROM firewall_logs WHERE src_ip = '${a.ip}' AND ${w} ORDER BY ts DESC LIMIT ${a.limit}`;
+    case 'q2a':
+      return `SELECT ts, client_ip, query_type, server_ip, response_code, hostname FROM dns_logs WHERE query_domain = '${a.domains![0]}' AND ${w} ORDER BY ts DESC LIMIT ${a.limit}`;
+    case 'q3a':
+      return `SELECT ts, hostname, username, auth_method, invalid_user, source_port FROM auth_logs WHERE status = 'Failed' AND source_ip = '${a.ip}' AND ${w} ORDER BY ts DESC LIMIT ${a.limit}`;
+    default:
+      throw new Error(id);
+  }
+}
+
+test('every question, in every window, answers as the tables do', async () => {
+  let compared = 0;
+  for (const q of INVESTIGATIONS) {
+    for (const window of WINDOWS) {
+      for (const port of q.id === 'q6' ? [3389, 443] : [undefined]) {
+        const a: QueryArgs = {
+          window, limit: 50, top: 10, ip: q.id === 'q3a' ? '192.168.1.77' : '192.168.1.50',
+          domains: q.id === 'q2a' ? ['evil-domain.com'] : ['evil-domain.com', 'malware-c2.bad', 'google.com'], port,
+        };
+        if (q.needs.includes('from') && !window.from) continue;
+        const built = q.build(a, DEFAULT_WATCHED_PORTS);
+        const got = (await f.pool.query(built.sql, built.params)).rows;
+        const want = (await f.pool.query(direct(q.id, a))).rows;
+        assert.deepEqual(got, want, `${q.id} port ${port} in ${JSON.stringify(window)}`);
+        compared++;
+      }
+    }
+  }
+  assert.ok(compared >= 45, `${compared} comparisons`);
+});
+
+test('logpipe query: table, CSV and JSON lines; a page newest first, --all streamed; --explain; errors name what is missing', async () => {
+  const env = { ...f.env, REDIS_URL: '' };
+  const table = await runCli(['query', 'dns-domain', '--domain', 'Evil-Domain.COM.', '--limit', '5'], env);
+  assert.equal(table.code, 0, table.output);
+  const lines = table.output.trim().split('\n');
+  assert.match(lines[0], /^ts\s+client_ip\s+query_type\s+server_ip\s+response_code\s+hostname$/);
+  assert.equal(lines.filter((l) => /^\d{4}-\d\d-\d\dT/.test(l)).length, 5);
+  assert.match(table.output, /5 rows in [\d.]+ ms; the first 5 \(newest first\): --limit N or --all for more/);
+  const stamps = lines.filter((l) => /^\d{4}-/.test(l)).map((l) => l.split(/\s+/)[0]);
+  assert.deepEqual(stamps, [...stamps].sort().reverse(), 'newest first');
+
+  const all = await runCli(['query', 'dns-domain', '--domain', 'evil-domain.com', '--all', '--format', 'jsonl'], env);
+  const rows = all.output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  const total = (await f.pool.query(`SELECT count(*)::int AS n FROM dns_logs WHERE query_domain = 'evil-domain.com'`)).rows[0].n;
+  assert.equal(rows.length, total, '--all: every row');
+  assert.ok(total > 1_000, 'more than one stream batch');
+
+  const iocs = join(dir, 'iocs.txt');
+  writeFileSync(iocs, '# IOC list\nevil-domain.com\nMALWARE-C2.bad.\n\n');
+  const csv = await runCli(['query', 'dns-iocs', '--ioc-file', iocs, '--from', '2024-01-16', '--to', '2024-01-16T12:00:00Z', '--format', 'csv'], env);
+  assert.equal(csv.code, 0, csv.output);
+  assert.match(csv.output, /^query_domain,queries,clients,first_seen,last_seen$/m);
+  assert.match(csv.output, /^evil-domain\.com,\d+,\d+,2024-01-16T/m);
+  assert.match(csv.output, /^malware-c2\.bad,\d+,\d+,2024-01-16T/m);
+
+  const explain = await runCli(['query', 'port', '--port', '3389', '--explain'], env);
+  assert.match(explain.output, /firewall_port_pairs_ranked/, 'a watched port over everything: the ranked rollup');
+  const unwatched = await runCli(['query', 'port', '--port', '443', '--explain'], env);
+  assert.match(unwatched.output, /firewall_logs_\w*dst_port\w*/, 'another port: the dst_port index');
+
+  for (const [args, pattern] of [
+    [['query', 'firewall-source', '--ip', '192.168.1.50'], /firewall-source needs a window: --from/],
+    [['query', 'failed-logins'], /failed-logins needs --ip/],
+    [['query', 'failed-logins', '--ip', '300.1.1.1'], /--ip must be an IPv4 or IPv6 address/],
+    [['query', 'volume', '--from', '2024-01-17', '--to', '2024-01-16'], /--from .* must be before --to/],
+    [['query', 'volume', '--from', 'tuesday'], /--from must be an ISO 8601 date or time/],
+    [['query', 'top-talkers', '--format', 'xml'], /argument 'xml' is invalid\. It must be table, csv or jsonl/],
+  ] as [string[], RegExp][]) {
+    const r = await runCli(args, env);
+    assert.equal(r.code, 2, r.output);
+    assert.match(r.output, pattern);
+  }
+});
