@@ -16,13 +16,15 @@ import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { fileName, generate } from '../generator/generate.js';
 import { LOG_TYPES } from '../logtypes/registry.js';
+import { copyNaiveRows } from '../naive/load.js';
 import { naiveParse } from '../naive/parse.js';
 import { createNaiveTable } from '../naive/schema.js';
 import { deletePrefixedKeys, queueKeys } from '../queue/keys.js';
 import { sleep } from '../queue/types.js';
 import { createPool, withClient } from '../store/db.js';
 import { PartitionManager } from '../store/partitions.js';
-import { ANALYST_QUERIES } from '../store/queries.js';
+import { DEFAULT_WATCHED_PORTS } from '../logtypes/rollups.js';
+import { INVESTIGATIONS, seedArgs } from '../store/investigations.js';
 import { copySqlFor } from '../store/copy.js';
 import { initDb } from '../store/init.js';
 import { tableColumns } from '../store/schema.js';
@@ -195,18 +197,20 @@ async function committed(pool: pg.Pool): Promise<{ rows: number; lines: number }
   }
 }
 
-/** Access path of a query's plan: an index, a rollup table, or a sequential scan. */
-async function accessPath(client: pg.ClientBase, sql: string, params: unknown[], rollup: boolean): Promise<string> {
-  const plan = (await client.query(`EXPLAIN (FORMAT JSON) ${sql}`, params)).rows[0]['QUERY PLAN'];
-  const nodes: string[] = [];
-  const walk = (n: { 'Node Type': string; Plans?: unknown[] }) => {
-    nodes.push(n['Node Type']);
+/** Access path of a query's plan: a rollup, an index, or a sequential scan of a log table. */
+export async function accessPath(client: pg.ClientBase, sql: string, params: unknown[]): Promise<string> {
+  const plan = (await client.query(`EXPLAIN (VERBOSE, FORMAT JSON) ${sql}`, params)).rows[0]['QUERY PLAN'];
+  const nodes: { type: string; schema?: string }[] = [];
+  const walk = (n: { 'Node Type': string; Schema?: string; Plans?: unknown[] }) => {
+    nodes.push({ type: n['Node Type'], schema: n.Schema });
     for (const c of n.Plans ?? []) walk(c as typeof n);
   };
   walk(plan[0].Plan);
-  if (nodes.some((t) => t.includes('Index'))) return rollup ? 'rollup, index' : 'index';
-  if (rollup) return 'rollup';
-  return nodes.some((t) => t === 'Seq Scan') ? 'seq scan' : nodes[nodes.length - 1];
+  const rollup = nodes.some((n) => n.schema === 'logpipe');
+  const seqOnLogs = nodes.some((n) => n.type === 'Seq Scan' && n.schema !== 'logpipe');
+  const index = nodes.some((n) => n.type.includes('Index') && n.schema !== 'logpipe');
+  const parts = [...(rollup ? ['rollup'] : []), ...(index ? ['index'] : []), ...(seqOnLogs ? ['seq scan'] : [])];
+  return parts.join(' + ') || nodes[nodes.length - 1].type;
 }
 
 async function timeQuery(client: pg.ClientBase, sql: string, params: unknown[], runs: number): Promise<{ ms: number; rows: number }> {
@@ -335,26 +339,11 @@ export class Bench {
   private async naiveQueries(client: pg.Client, skipLines: number): Promise<void> {
     if (this.o.skip.has('queries')) return;
     process.stderr.write('filling the naive table to the whole data set for the query comparison (not timed) …\n');
-    let seen = 0;
-    const self = this;
-    async function* rows() {
-      for (const f of self.files) {
-        const name = f.slice(f.lastIndexOf('/') + 1);
-        for await (const raw of createInterface({ input: createReadStream(f), crlfDelay: Infinity })) {
-          const line = raw.trim();
-          if (!line || seen++ < skipLines) continue;
-          const r = naiveParse(line);
-          if (!r) continue;
-          const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
-          yield `${r.logType}\t${esc(line)}\t${esc(r.timestamp)}\t${esc(name)}\t${esc(JSON.stringify(r.parsed))}\n`;
-        }
-      }
-    }
-    await pipeline(rows(), client.query(copyFrom('COPY logs (log_type, raw_line, timestamp, source_file, parsed_data) FROM STDIN')));
-    await client.query('VACUUM ANALYZE logs');
-    for (const q of ANALYST_QUERIES) {
-      const t = await timeQuery(client, q.naiveSql, q.params, this.o.queryRuns);
-      this.naiveQueryMs.set(q.id, { ms: t.ms, access: await accessPath(client, q.naiveSql, q.params, false) });
+    await copyNaiveRows(client, this.files, skipLines);
+    for (const q of INVESTIGATIONS) {
+      const { sql, params } = q.naive(seedArgs(q));
+      const t = await timeQuery(client, sql, params, this.o.queryRuns);
+      this.naiveQueryMs.set(q.id, { ms: t.ms, access: await accessPath(client, sql, params) });
     }
   }
 
@@ -410,12 +399,13 @@ export class Bench {
   private async logpipeQueries(pool: pg.Pool): Promise<void> {
     if (this.o.skip.has('queries')) return;
     await withClient(pool, async (c) => {
-      for (const q of ANALYST_QUERIES) {
-        const t = await timeQuery(c, q.sql, q.params, this.o.queryRuns);
+      for (const q of INVESTIGATIONS) {
+        const { sql, params } = q.build(seedArgs(q), DEFAULT_WATCHED_PORTS);
+        const t = await timeQuery(c, sql, params, this.o.queryRuns);
         const naive = this.naiveQueryMs.get(q.id);
         this.queries.push({
           id: q.id, title: q.title, logpipeMs: t.ms, logpipeRows: t.rows,
-          logpipeAccess: await accessPath(c, q.sql, q.params, !q.indexed),
+          logpipeAccess: await accessPath(c, sql, params),
           naiveMs: naive?.ms ?? NaN, naiveAccess: naive?.access ?? 'not run',
         });
       }

@@ -1,8 +1,12 @@
 /** `logpipe bench` and `logpipe cost`: the side-by-side benchmark and what it means in dollars. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { Bench } from '../bench/bench.js';
 import { costOf, costTable, loadPrices, profileOf } from '../bench/cost.js';
+import { queryMarkdown, writeQueryReport } from '../bench/query-report.js';
+import { benchQueries } from '../bench/query-scale.js';
 import { markdownReport, type BenchReport } from '../bench/report.js';
 import { ConfigError } from '../config/load.js';
 import { packagePath } from '../paths.js';
@@ -33,12 +37,12 @@ interface CostFlags {
 const DEFAULT_PRICES = packagePath('config', 'prices.json');
 
 /** A count like 10M, 1B, 250k or 1e9. */
-function countArg(v: string): number {
+function countArg(v: string, flag = '--lines-per-day'): number {
   const m = /^(\d+(?:\.\d+)?(?:e\d+)?)([kmb])?$/i.exec(v.trim());
-  if (!m) throw new ConfigError(`--lines-per-day must be a number like 10M, 1B or 250000, got "${v}"`);
+  if (!m) throw new ConfigError(`${flag} must be a number like 10M, 1B or 250000, got "${v}"`);
   const mult = { k: 1e3, m: 1e6, b: 1e9 }[(m[2] ?? '').toLowerCase() as 'k' | 'm' | 'b'] ?? 1;
   const n = Number(m[1]) * mult;
-  if (!(n > 0)) throw new ConfigError(`--lines-per-day must be positive, got "${v}"`);
+  if (!(n > 0)) throw new ConfigError(`${flag} must be positive, got "${v}"`);
   return n;
 }
 
@@ -76,6 +80,40 @@ export function registerBench(program: Command): void {
       const files = bench.write(report);
       process.stdout.write('\n' + markdownReport(report) + '\n');
       process.stdout.write(`written: ${files.json}, ${files.markdown}, ${files.svg} (process logs: ${files.logs})\n`);
+    }),
+  );
+
+  addConfigFlags(
+    program
+      .command('bench-queries')
+      .description('the analysts\' questions against rows: generate, ingest, maintain, then p50/p95 per question at each scale, with the naive JSONB table')
+      .option('--scale <rows/days...>', 'scales as ROWS/DAYS, e.g. 10M/1 50M/5', ['1M/1', '10M/1', '50M/5'])
+      .option('--runs <n>', 'timed runs per question', intArg('runs', 1, 1000), 20)
+      .option('--naive-up-to <rows>', 'time the naive table up to this many rows (beyond: extrapolated)', '10M')
+      .option('--data-root <dir>', 'where the data sets are generated', './data')
+      .option('--db-prefix <name>', 'databases it creates and drops: <name>_<scale>', 'logpipe_qbench')
+      .option('--reuse', 'keep and use again a scale\'s data and databases when already ingested')
+      .option('--out <dir>', 'where the report goes', './bench-results'),
+  ).action(
+    action(async (flags: GlobalFlags & { scale: string[]; runs: number; naiveUpTo: string; dataRoot: string; dbPrefix: string; reuse?: boolean; out: string }) => {
+      const config = configFrom(flags);
+      if (!config.databaseUrl) throw new ConfigError('bench-queries needs a PostgreSQL server: set DATABASE_URL (or PG_*, or --database-url)');
+      if (!/^[a-z_][a-z0-9_]*$/.test(flags.dbPrefix)) throw new ConfigError(`--db-prefix must be a lowercase SQL identifier, got "${flags.dbPrefix}"`);
+      const scales = flags.scale.map((s) => {
+        const [rows, days] = s.split('/');
+        const d = Number(days);
+        if (!Number.isInteger(d) || d < 1) throw new ConfigError(`--scale takes ROWS/DAYS such as 10M/1, got "${s}"`);
+        return { rows: countArg(rows, '--scale'), days: d };
+      });
+      const started = new Date().toISOString();
+      const results = await benchQueries({
+        databaseUrl: config.databaseUrl, scales, runs: flags.runs, naiveUpTo: countArg(flags.naiveUpTo, '--naive-up-to'), dataRoot: flags.dataRoot,
+        dbPrefix: flags.dbPrefix, reuse: Boolean(flags.reuse), workDir: mkdtempSync(join(tmpdir(), 'logpipe-qbench-')), log: (m) => process.stderr.write(m + '\n'),
+      });
+      const context = `${started}, \`logpipe ${process.argv.slice(2).join(' ')}\` on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`;
+      const files = writeQueryReport(flags.out, results, context);
+      process.stdout.write('\n' + queryMarkdown(results, context) + '\n');
+      process.stdout.write(`written: ${files.json}, ${files.markdown}, ${files.svg}\n`);
     }),
   );
 
