@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createLogger } from '../logger.js';
+import { createLogger } from '../core/logger.js';
 import { checkDatabase, createPool, poolWhere, withClient } from '../store/db.js';
 import { ConfigError, originOf } from '../config/load.js';
 import { compactClosedDays } from '../store/maintain.js';

@@ -2,9 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { EXIT } from '../core/errors.js';
-import { packagePath } from '../paths.js';
+import { packagePath } from '../core/paths.js';
 import { reportError } from './common.js';
-import { installUsageReport } from './usage.js';
+import { installUsageReport } from '../core/usage.js';
 
 type Register = (program: Command) => void;
 

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { createLogger } from '../logger.js';
+import { createLogger } from '../core/logger.js';
 import { DEFAULT_WATCHED_PORTS } from '../logtypes/rollups.js';
 import { INVESTIGATIONS, renderQueryFile } from '../store/investigations.js';
 import { printAnalystQueries } from '../store/report.js';

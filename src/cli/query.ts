@@ -9,7 +9,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import Cursor from 'pg-cursor';
 import { ConfigError } from '../config/load.js';
 import { isIP } from '../logtypes/fields.js';
-import { createLogger } from '../logger.js';
+import { createLogger } from '../core/logger.js';
 import { csvCell, jsonRow, textTable } from '../store/format.js';
 import { DEFAULT_PAGE, INVESTIGATIONS, type Investigation, type QueryArgs } from '../store/investigations.js';
 import { parseWhen } from '../store/windows.js';

@@ -7,10 +7,10 @@
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOG_TYPES } from '../logtypes/registry.js';
+import { LOG_TYPES, parseLine } from '../logtypes/registry.js';
 import type { RejectionReason } from '../logtypes/types.js';
-import { buildPools, type SharedPools } from './pools.js';
-import { Rng } from './rng.js';
+import { buildPools, type SharedPools } from '../logtypes/samples.js';
+import { Rng } from '../core/rng.js';
 
 export const BASE_TIME_MS = Date.UTC(2024, 0, 15);
 
@@ -56,7 +56,7 @@ export interface GenerateReport {
   /** Lines that must become a record, per log type name. */
   records: Record<string, number>;
   blank: number;
-  /** Lines that must be quarantined: total, and per reason where the reason is certain. */
+  /** Lines that must be quarantined: total, and per reason (every one of them). */
   quarantined: number;
   quarantinedByReason: Partial<Record<RejectionReason, number>>;
   dirtyByKind: Partial<Record<DirtyKind, number>>;
@@ -112,14 +112,16 @@ export function generate(opts: GenerateOptions): GenerateReport {
         if (opts.dirty > 0 && rng.next() < opts.dirty) {
           const kind = KIND_NAMES[Math.floor(rng.next() * KIND_NAMES.length)];
           report.dirtyByKind[kind] = (report.dirtyByKind[kind] ?? 0) + 1;
-          const outcome = DIRTY_KINDS[kind];
+          const damaged = damage(kind, line, ts, rng, pools);
+          // A truncation's outcome depends on where it cut: the parser says which.
+          const outcome = kind === 'truncated' ? truncatedOutcome(damaged as string) : DIRTY_KINDS[kind];
           if (outcome === 'record') report.records[type.name]++;
+          else if (typeof outcome === 'object') report.records[outcome.record]++;
           else if (outcome === 'blank') report.blank++;
           else {
             report.quarantined++;
-            if (outcome !== 'quarantine') report.quarantinedByReason[outcome] = (report.quarantinedByReason[outcome] ?? 0) + 1;
+            report.quarantinedByReason[outcome] = (report.quarantinedByReason[outcome] ?? 0) + 1;
           }
-          const damaged = damage(kind, line, ts, rng, pools);
           if (typeof damaged === 'string') {
             text += damaged + (kind === 'crlf' && eol ? '\r\n' : eol);
           } else {
@@ -140,6 +142,12 @@ export function generate(opts: GenerateOptions): GenerateReport {
     report.lines += opts.lines;
   }
   return report;
+}
+
+/** What the pipeline makes of a truncated line (a rejection's reason, or, should the cut leave a whole record, that). */
+function truncatedOutcome(line: string): RejectionReason | { record: string } {
+  const { typeIndex, result } = parseLine(line.trim());
+  return result.ok ? { record: LOG_TYPES[typeIndex].name } : result.reason;
 }
 
 /** Where a truncation must cut so that a required field is lost, per log type. */

@@ -6,8 +6,8 @@
  * DDL, the COPY column lists, the schema docs and the conformance tests derive from these
  * declarations.
  */
-import type { Rng } from '../generator/rng.js';
-import type { SharedPools } from '../generator/pools.js';
+import type { Rng } from '../core/rng.js';
+import type { SharedPools } from './samples.js';
 import type { Envelope } from './envelope/types.js';
 
 /** Why a line was quarantined. A fixed set: metrics and quarantine rows use these codes. */
@@ -20,6 +20,7 @@ export const REJECTION_REASONS = [
   'line_too_long', // longer than chunk.maxLineBytes; only a prefix is kept as evidence
   'invalid_encoding', // invalid UTF-8 or a NUL byte
   'unsupported_message', // a well-formed line from a program no log type models, or a message of its program that is not kept
+  'delivery_limit', // its chunk was delivered queue.maxDeliveries times without being committed (it crashed every processor that took it)
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 

@@ -7,7 +7,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
-import { sleep } from '../queue/types.js';
+import { wait } from '../core/wait.js';
 import { naiveMessage } from './parse.js';
 
 export interface NaiveReaderOptions {
@@ -52,7 +52,7 @@ export async function runNaiveReader(opts: NaiveReaderOptions, totals: NaiveRead
         totals.files++;
       }
       if (opts.once) break;
-      await sleep(1000, opts.signal);
+      await wait(1000, opts.signal);
     }
     return totals;
   } finally {

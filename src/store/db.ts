@@ -1,6 +1,7 @@
 /** Connections to PostgreSQL: one pool per process, sized for its role, with a connect timeout so nothing hangs. */
 import pg from 'pg';
-import { Backoff } from '../backoff.js';
+import { Backoff } from '../core/backoff.js';
+import { isTransientPgError, SQLSTATE } from '../core/sqlstate.js';
 import { connectProblem, ServiceError } from '../core/errors.js';
 
 // bigint/int8 (OID 20) and numeric counts come back as JS numbers: every count logpipe reads
@@ -44,9 +45,9 @@ export async function checkDatabase(pool: pg.Pool, setting: string, timeoutMs: n
   } catch (err) {
     const e = err as { code?: string; message?: string };
     const why =
-      e.code === '28P01' || e.code === '28000' ? `authentication failed (${e.message})`
-      : e.code === '3D000' ? `${e.message} (create it, or name another in the URL)`
-      : e.code === '57P03' ? 'the server is starting up or shutting down'
+      e.code === SQLSTATE.INVALID_PASSWORD || e.code === SQLSTATE.INVALID_AUTHORIZATION ? `authentication failed (${e.message})`
+      : e.code === SQLSTATE.INVALID_CATALOG_NAME ? `${e.message} (create it, or name another in the URL)`
+      : e.code === SQLSTATE.CANNOT_CONNECT_NOW ? 'the server is starting up or shutting down'
       : connectProblem(err, timeoutMs);
     throw new ServiceError(`cannot use PostgreSQL at ${poolWhere(pool)} (${setting}): ${why}`);
   }
@@ -59,16 +60,6 @@ export async function withClient<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Pro
   } finally {
     client.release();
   }
-}
-
-/** Errors worth retrying: connection lost, server starting or shutting down, serialization. */
-export function isTransientPgError(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  if (!e) return false;
-  if (e.code && /^(08|57P|53|40001|40P01)/.test(e.code)) return true;
-  return /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection terminated|terminating connection|not queryable|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(
-    e.message ?? '',
-  );
 }
 
 /**

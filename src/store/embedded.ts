@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { errorText, ServiceError } from '../core/errors.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../core/logger.js';
 
 export interface Database {
   url: string;

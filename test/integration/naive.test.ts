@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { generate } from '../../src/generator/generate.js';
 import { naiveParse } from '../../src/naive/parse.js';
-import type { UsageReport } from '../../src/cli/usage.js';
+import type { UsageReport } from '../../src/core/usage.js';
 import { REDIS_URL, tempDatabase, uniqueName, type TempDatabase } from '../helpers/services.js';
 import { killStragglers, runCli, startCli, until } from '../helpers/pipeline.js';
 

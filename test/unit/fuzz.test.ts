@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildPools } from '../../src/generator/pools.js';
-import { Rng } from '../../src/generator/rng.js';
+import { buildPools } from '../../src/logtypes/samples.js';
+import { Rng } from '../../src/core/rng.js';
 import { LOG_TYPES, parseLine } from '../../src/logtypes/registry.js';
 import { REJECTION_REASONS } from '../../src/logtypes/types.js';
 import { parseChunk } from '../../src/processor/parse-chunk.js';

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildPools } from '../../src/generator/pools.js';
-import { Rng } from '../../src/generator/rng.js';
+import { buildPools } from '../../src/logtypes/samples.js';
+import { Rng } from '../../src/core/rng.js';
 import { readEnvelope } from '../../src/logtypes/envelope/read.js';
 import { defaultContext, LOG_TYPES, parseLine } from '../../src/logtypes/registry.js';
 import type { Parsed, ParseResult } from '../../src/logtypes/types.js';

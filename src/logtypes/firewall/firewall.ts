@@ -3,8 +3,8 @@
  * key=value lines (keyvalue.ts) and netfilter LOG lines from iptables, nftables and UFW, as the
  * kernel writes them to syslog (netfilter.ts).
  */
-import type { Rng } from '../../generator/rng.js';
-import type { SharedPools } from '../../generator/pools.js';
+import type { Rng } from '../../core/rng.js';
+import type { SharedPools } from '../samples.js';
 import type { LogType } from '../types.js';
 import { COLUMNS } from './columns.js';
 import { parseKeyValue } from './keyvalue.js';

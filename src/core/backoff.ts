@@ -2,7 +2,7 @@
  * Capped exponential backoff for waiting out an unreachable PostgreSQL or Redis: 100 ms,
  * doubling, at most 5 s. One per retry loop; reset it after a success.
  */
-import { sleep } from './queue/types.js';
+import { wait } from './wait.js';
 
 export class Backoff {
   private ms = 100;
@@ -16,7 +16,7 @@ export class Backoff {
   async wait(signal?: AbortSignal): Promise<void> {
     const ms = this.ms;
     this.ms = Math.min(ms * 2, 5_000);
-    await sleep(ms, signal);
+    await wait(ms, signal);
   }
 
   reset(): void {

@@ -2,7 +2,7 @@
  * Value pools shared by several log types (DESIGN §2): internal hosts and the 500 10.x.x.x
  * destinations, of which the first 10 are the DNS servers. Built once per seed, before any line.
  */
-import { Rng } from './rng.js';
+import { Rng } from '../core/rng.js';
 
 export interface SharedPools {
   /** 192.168.1.1 – 192.168.1.254: firewall sources, DNS clients, SSH clients. */
