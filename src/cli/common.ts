@@ -8,7 +8,8 @@ export function addConfigFlags(cmd: Command): Command {
   return cmd
     .option('--config <file>', 'JSON or YAML config file (also LOGPIPE_CONFIG)')
     .option('--database-url <url>', 'PostgreSQL URL (also DATABASE_URL or PG_*); unset: embedded PostgreSQL')
-    .option('--redis-url <url>', 'Redis URL (also REDIS_URL or REDIS_HOST/REDIS_PORT)')
+    .option('--queue-url <url>', 'queue URL: redis:// or rediss:// (Redis Streams), nats:// or tls:// (NATS JetStream) (also REDIS_URL, NATS_URL, LOGPIPE_QUEUE_URL)')
+    .option('--queue-kind <kind>', 'queue backend when the URL does not say: memory, redis or nats (also LOGPIPE_QUEUE_KIND)')
     .option('--log-dir <dir>', 'directory read for log files (also LOG_DIR)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (also LOGPIPE_LOG_LEVEL)')
     .option('--log-format <format>', 'json|pretty (default: pretty on a terminal, JSON otherwise)');
@@ -22,7 +23,8 @@ export function addMetricsFlag(cmd: Command): Command {
 export interface GlobalFlags {
   config?: string;
   databaseUrl?: string;
-  redisUrl?: string;
+  queueUrl?: string;
+  queueKind?: string;
   logDir?: string;
   logLevel?: string;
   logFormat?: string;
@@ -37,7 +39,7 @@ export function configFrom(flags: GlobalFlags, extra: Record<string, unknown> = 
     file: flags.config,
     env: process.env,
     flags: {
-      databaseUrl: flags.databaseUrl, redisUrl: flags.redisUrl, logDir: flags.logDir, logLevel: flags.logLevel, logFormat: flags.logFormat,
+      databaseUrl: flags.databaseUrl, 'queue.url': flags.queueUrl, 'queue.kind': flags.queueKind, logDir: flags.logDir, logLevel: flags.logLevel, logFormat: flags.logFormat,
       'metrics.port': flags.metricsPort, ...extra,
     },
   });

@@ -1,17 +1,29 @@
 /** `logpipe naive reader|processor`: the seed's pipeline, kept as the benchmark's yardstick. */
 import type { Command } from 'commander';
 import { ConfigError } from '../config/load.js';
-import { createLogger } from '../logger.js';
+import type { Config } from '../config/schema.js';
+import { chosenBackend } from '../queue/registry.js';
+import { createLogger } from '../core/logger.js';
 import { runNaiveProcessor, type NaiveProcessorTotals } from '../naive/processor.js';
 import { runNaiveReader, type NaiveReaderTotals } from '../naive/reader.js';
 import { action, addConfigFlags, configFrom, intArg, type GlobalFlags } from './common.js';
-import { onSignals, requireRedis } from './services.js';
-import { reportUsage } from './usage.js';
+import { onSignals } from './services.js';
+import { reportUsage } from '../core/usage.js';
 
 interface NaiveFlags extends GlobalFlags {
   list: string;
   once?: boolean;
   maxLines?: number;
+}
+
+/**
+ * The naive pipeline is the seed's Redis pipeline: its Redis is the queue's when the queue is
+ * Redis, else REDIS_URL (so a benchmark of logpipe over another queue can still run it).
+ */
+export function naiveRedisUrl(config: Config, env: NodeJS.ProcessEnv, role: string): string {
+  if (chosenBackend(config.queue).name === 'redis' && config.queue.url) return config.queue.url;
+  if (env.REDIS_URL) return env.REDIS_URL;
+  throw new ConfigError(`${role} is the seed's Redis pipeline: set REDIS_URL (or a redis:// queue.url)`);
 }
 
 export function registerNaive(program: Command): void {
@@ -29,7 +41,7 @@ export function registerNaive(program: Command): void {
   ).action(
     action(async (flags: NaiveFlags) => {
       const config = configFrom(flags);
-      const redisUrl = requireRedis(config, 'the naive reader');
+      const redisUrl = naiveRedisUrl(config, process.env, 'the naive reader');
       const log = createLogger(config.logLevel, 'naive-reader', config.logFormat);
       const abort = new AbortController();
       onSignals(log, () => abort.abort());
@@ -48,7 +60,7 @@ export function registerNaive(program: Command): void {
   ).action(
     action(async (flags: NaiveFlags) => {
       const config = configFrom(flags);
-      const redisUrl = requireRedis(config, 'the naive processor');
+      const redisUrl = naiveRedisUrl(config, process.env, 'the naive processor');
       if (!config.databaseUrl) throw new ConfigError('the naive processor needs a PostgreSQL server: set DATABASE_URL (or PG_*, or --database-url)');
       const log = createLogger(config.logLevel, 'naive-processor', config.logFormat);
       const abort = new AbortController();

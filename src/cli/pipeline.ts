@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_INCLUDE } from '../config/schema.js';
 import { EXIT } from '../core/errors.js';
-import { createLogger } from '../logger.js';
+import { createLogger } from '../core/logger.js';
 import { setWatchedPorts } from '../processor/parse-chunk.js';
 import { ParsePool } from '../processor/parse-pool.js';
 import { Processor } from '../processor/processor.js';
@@ -12,7 +12,7 @@ import { fileStatuses } from '../store/status.js';
 import type { MetricsServer } from '../metrics/server.js';
 import { action, addConfigFlags, addMetricsFlag, configFrom, intArg, plural, type GlobalFlags } from './common.js';
 import { onSignals, openServices, readyFields, roleMetrics } from './services.js';
-import { reportUsage } from './usage.js';
+import { reportUsage } from '../core/usage.js';
 
 /** Some inputs could not be read: the rest was committed; the exit code says so. */
 function failedInputs(reader: Reader): void {
@@ -46,7 +46,7 @@ export function registerPipeline(program: Command): void {
   addMetricsFlag(addConfigFlags(
     program
       .command('reader')
-      .description('read log files into the Redis stream (resumes from the ledger; waits until all is committed)')
+      .description('read log files into the queue (resumes from the ledger; waits until all is committed)')
       .argument('[paths...]', 'files, directories or globs to read instead of LOG_DIR')
       .option('--follow', 'keep reading growing files and new ones until stopped')
       .option('--include <glob...>', `file names to read (default: ${DEFAULT_INCLUDE.join(' ')})`)
@@ -55,7 +55,7 @@ export function registerPipeline(program: Command): void {
     action(async (paths: string[], flags: PipelineFlags) => {
       const config = settings(flags);
       const log = createLogger(config.logLevel, 'reader', config.logFormat);
-      const s = await openServices(config, log, { poolSize: 2, requireRedisFor: 'the reader' });
+      const s = await openServices(config, log, { poolSize: 2, sharedQueueFor: 'the reader' });
       let server: MetricsServer | null = null;
       const started = performance.now();
       try {
@@ -84,7 +84,7 @@ export function registerPipeline(program: Command): void {
   addMetricsFlag(addConfigFlags(
     program
       .command('processor')
-      .description('consume chunks from the Redis stream and commit them (run as many as you like)')
+      .description('consume chunks from the queue and commit them (run as many as you like)')
       .option('--batch-chunks <n>', 'chunks per transaction', intArg('batch-chunks', 1, 1000))
       .option('--concurrency <n>', 'batches in flight, each with its own connection', intArg('concurrency', 1, 64))
       .option('--consumer <name>', 'consumer name in the group (default: host-pid-random)'),
@@ -92,7 +92,7 @@ export function registerPipeline(program: Command): void {
     action(async (flags: PipelineFlags) => {
       const config = settings(flags);
       const log = createLogger(config.logLevel, 'processor', config.logFormat);
-      const s = await openServices(config, log, { poolSize: config.processor.concurrency + 1, consumer: flags.consumer, requireRedisFor: 'the processor' });
+      const s = await openServices(config, log, { poolSize: config.processor.concurrency + 1, consumer: flags.consumer, sharedQueueFor: 'the processor' });
       let server: MetricsServer | null = null;
       setWatchedPorts(s.watchedPorts);
       const parser = new ParsePool(config.processor.parseThreads, log, undefined, s.watchedPorts);
@@ -164,7 +164,7 @@ export function registerPipeline(program: Command): void {
         const out = process.stdout;
         out.write(`\nlogpipe run: ${plural(records, 'record')}, ${quarantined.toLocaleString('en-US')} quarantined ` +
           `in ${seconds.toFixed(1)} s (${Math.round(records / seconds).toLocaleString('en-US')} records/s)` +
-          ` — queue: ${s.queue.kind}, database: ${s.db.embedded ? 'embedded' : 'server'}\n`);
+          ` — queue: ${s.queue.backend}, database: ${s.db.embedded ? 'embedded' : 'server'}\n`);
         if (flags.summary !== false && !reader.stopped) {
           const files = await fileStatuses(s.pool);
           const unbalanced = files.filter((f) => f.balanced === false);

@@ -7,15 +7,15 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type pg from 'pg';
-import { ConfigError, originOf, redactUrl } from '../config/load.js';
+import { ConfigError, originOf } from '../config/load.js';
 import { DEFAULT_PROCESSOR_METRICS_PORT, type Config } from '../config/schema.js';
 import { connectProblem, ServiceError } from '../core/errors.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../core/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { startMetrics, type MetricsServer } from '../metrics/server.js';
-import { MemoryQueue } from '../queue/memory.js';
-import { RedisStreamQueue } from '../queue/redis-stream.js';
+import { chosenBackend, openQueue, sharedChoices } from '../queue/registry.js';
 import type { ChunkQueue } from '../queue/types.js';
+import { MESSAGE_OVERHEAD } from '../queue/chunk.js';
 import { checkDatabase, createPool, poolWhere, withClient } from '../store/db.js';
 import { openDatabase, type Database } from '../store/embedded.js';
 import { initDb, schemaVersion, watchedPorts } from '../store/init.js';
@@ -34,22 +34,23 @@ export interface Services {
 export interface ServiceOptions {
   poolSize: number;
   consumer?: string;
-  /** Who needs the queue, for the message when Redis is not configured (null: an in-process queue will do). */
-  requireRedisFor?: string | null;
+  /** Who needs a queue other processes reach, for the message when none is configured (unset: an in-process queue will do). */
+  sharedQueueFor?: string;
   /** Commands that only read: no database, cluster or schema is created, nothing is migrated. */
   readOnly?: boolean;
   /** Commands that never touch the queue (it is not connected to, even if configured). */
   noQueue?: boolean;
 }
 
-export function requireRedis(config: Config, role: string): string {
-  if (!config.redisUrl) {
-    throw new ConfigError(
-      `${role} needs Redis: set REDIS_URL (or REDIS_HOST/REDIS_PORT, or --redis-url). ` +
-        'On one machine without Redis, `logpipe run` uses an in-process queue.',
-    );
-  }
-  return config.redisUrl;
+/** Stops `role` with a message when the configured queue lives inside one process only. */
+export function requireSharedQueue(config: Config, role: string): void {
+  const b = chosenBackend(config.queue);
+  if (b.shared) return;
+  const chosen = config.queue.kind ? ` (queue.kind is ${config.queue.kind}, ${originOf(config, 'queue.kind')})` : '';
+  throw new ConfigError(
+    `${role} needs a queue other processes can reach${chosen}: set ${sharedChoices()}, or queue.url / --queue-url. ` +
+      'On one machine, `logpipe run` works with its in-process queue.',
+  );
 }
 
 async function checkQueue(queue: ChunkQueue, config: Config): Promise<void> {
@@ -57,14 +58,25 @@ async function checkQueue(queue: ChunkQueue, config: Config): Promise<void> {
   try {
     await Promise.race([queue.ping(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), config.connectTimeoutMs)))]);
   } catch (err) {
-    throw new ServiceError(`cannot use Redis at ${redactUrl(config.redisUrl)} (${originOf(config, 'redisUrl')}): ${connectProblem(err, config.connectTimeoutMs)}`);
+    const b = chosenBackend(config.queue);
+    throw new ServiceError(`cannot use ${b.title} at ${queue.where} (${originOf(config, 'queue.url')}): ${connectProblem(err, config.connectTimeoutMs)}`);
   } finally {
     clearTimeout(timer);
   }
 }
 
+/** A chunk message must fit the queue: the reader cuts chunks no larger than it takes. */
+function checkMessageSize(queue: ChunkQueue, config: Config): void {
+  const limit = queue.maxMessageBytes;
+  if (limit === null || config.chunk.maxLineBytes <= limit - MESSAGE_OVERHEAD) return;
+  throw new ConfigError(
+    `chunk.maxLineBytes (${config.chunk.maxLineBytes}) does not fit in one message of ${queue.where}, which takes at most ${limit} bytes: ` +
+      `lower chunk.maxLineBytes to ${limit - MESSAGE_OVERHEAD} or less (or raise the server's limit)`,
+  );
+}
+
 export async function openServices(config: Config, log: Logger, opts: ServiceOptions): Promise<Services> {
-  if (opts.requireRedisFor) requireRedis(config, opts.requireRedisFor);
+  if (opts.sharedQueueFor) requireSharedQueue(config, opts.sharedQueueFor);
   const db = await openDatabase(config, log, { create: !opts.readOnly });
   const pool = createPool(db.url, opts.poolSize, config.connectTimeoutMs);
   let queue: ChunkQueue | null = null;
@@ -72,12 +84,11 @@ export async function openServices(config: Config, log: Logger, opts: ServiceOpt
   try {
     await checkDatabase(pool, db.embedded ? `embedded, ${config.embedded.dir}` : originOf(config, 'databaseUrl'), config.connectTimeoutMs);
     // Both services answer before anything is written to either.
-    if (config.redisUrl && !opts.noQueue) {
-      queue = new RedisStreamQueue(config.redisUrl, config.queue, opts.consumer ?? defaultConsumerName(), config.connectTimeoutMs);
-      await checkQueue(queue, config);
-    } else {
-      queue = new MemoryQueue(config.queue.maxLength, config.queue.blockMs);
-    }
+    // A command that does not use the queue gets an in-process one: nothing is connected to.
+    const settings = opts.noQueue ? { ...config.queue, kind: 'memory', url: undefined } : config.queue;
+    queue = openQueue(settings, opts.consumer ?? defaultConsumerName(), config.connectTimeoutMs);
+    await checkQueue(queue, config);
+    checkMessageSize(queue, config);
     if (opts.readOnly) {
       const version = await withClient(pool, schemaVersion);
       if (version === 0) throw new ServiceError(`no logpipe schema in ${poolWhere(pool)}: run \`logpipe init-db\` (or a \`logpipe run\`) first`);

@@ -6,8 +6,9 @@
  * database, a cluster or a schema.
  */
 import type { Command } from 'commander';
-import { createLogger } from '../logger.js';
+import { createLogger } from '../core/logger.js';
 import { LOG_TYPES } from '../logtypes/registry.js';
+import { chosenBackend } from '../queue/registry.js';
 import { openInputErrors } from '../store/files.js';
 import { fileStatuses, totals, type Totals } from '../store/status.js';
 import { action, addConfigFlags, configFrom, intArg, type GlobalFlags } from './common.js';
@@ -22,10 +23,10 @@ interface Flags extends GlobalFlags {
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
 
-async function render(s: Services, redis: boolean, prev: { at: number; t: Totals } | null): Promise<{ text: string; at: number; t: Totals }> {
+async function render(s: Services, shared: boolean, prev: { at: number; t: Totals } | null): Promise<{ text: string; at: number; t: Totals }> {
   const at = Date.now();
   const [files, inputErrors, t, queue] = await Promise.all([
-    fileStatuses(s.pool), openInputErrors(s.pool), totals(s.pool), redis ? s.queue.stats() : Promise.resolve(null),
+    fileStatuses(s.pool), openInputErrors(s.pool), totals(s.pool), shared ? s.queue.stats() : Promise.resolve(null),
   ]);
   const lines: string[] = [];
   if (prev) {
@@ -37,7 +38,9 @@ async function render(s: Services, redis: boolean, prev: { at: number; t: Totals
   lines.push(`totals: ${n(t.linesRead)} lines read, ${n(t.linesCommitted)} committed; ${LOG_TYPES.map((lt) => `${lt.name} ${n(t.records[lt.name] ?? 0)}`).join(', ')}`);
   const q = Object.entries(t.quarantine);
   lines.push(`quarantine: ${q.length ? q.map(([r, c]) => `${r} ${n(c)}`).join(', ') : 'none'}`);
-  lines.push(queue ? `queue: depth ${queue.depth}, pending ${queue.pending}, lag ${queue.lag} (${s.queue.where})` : 'queue: in-process (no Redis configured)');
+  lines.push(queue
+    ? `queue: depth ${queue.depth}, pending ${queue.pending}, lag ${queue.lag}${queue.consumers === null ? '' : `, consumers ${queue.consumers}`} (${s.queue.where})`
+    : 'queue: in-process (no shared queue configured)');
   lines.push('');
   const head = ['file', 'lines read', 'records', 'quarantined', 'blank', 'chunks pub/commit', 'status', 'adds up'];
   const rows = files.map((f) => [
@@ -94,16 +97,16 @@ export function registerStatus(program: Command): void {
     action(async (flags: Flags) => {
       const config = configFrom(flags);
       const s = await openServices(config, createLogger(config.logLevel, 'logpipe', config.logFormat), { poolSize: 4, readOnly: true });
-      const redis = Boolean(config.redisUrl);
+      const shared = chosenBackend(config.queue).shared;
       try {
         if (flags.json) {
           const [files, inputErrors, t] = await Promise.all([fileStatuses(s.pool), openInputErrors(s.pool), totals(s.pool)]);
-          const queue = redis ? await s.queue.stats() : null;
+          const queue = shared ? await s.queue.stats() : null;
           process.stdout.write(JSON.stringify({ files, inputErrors, totals: t, queue }, null, 2) + '\n');
           return;
         }
         if (!flags.watch) {
-          process.stdout.write((await render(s, redis, null)).text);
+          process.stdout.write((await render(s, shared, null)).text);
           return;
         }
         const tty = process.stdout.isTTY === true;
@@ -111,7 +114,7 @@ export function registerStatus(program: Command): void {
         let prev: { at: number; t: Totals } | null = null;
         try {
           for (let i = 0; flags.count === undefined || i < flags.count; i++) {
-            const r = await render(s, redis, prev);
+            const r = await render(s, shared, prev);
             prev = r;
             const title = `logpipe status — ${new Date(r.at).toISOString()} (every ${flags.interval} ms${tty ? '; q quits' : ''})\n`;
             // On a terminal: redraw in place. Otherwise: one block per refresh, for logs and pipes.

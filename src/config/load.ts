@@ -7,6 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { redactUrl } from '../core/redact.js';
+import { backendForUrl, QUEUE_BACKENDS } from '../queue/registry.js';
 import { ConfigSchema, type Config } from './schema.js';
 
 export class ConfigError extends Error {
@@ -40,7 +42,6 @@ function merge(base: Tree, over: Tree): Tree {
 /** Environment variables that map onto a setting, with the setting's type. */
 const ENV_SETTINGS: Record<string, [path: string, kind: Kind]> = {
   DATABASE_URL: ['databaseUrl', 'string'],
-  REDIS_URL: ['redisUrl', 'string'],
   LOG_DIR: ['logDir', 'string'],
   LOGPIPE_INPUTS: ['inputs', 'list'],
   LOGPIPE_INCLUDE: ['input.include', 'list'],
@@ -48,9 +49,11 @@ const ENV_SETTINGS: Record<string, [path: string, kind: Kind]> = {
   LOGPIPE_TIMEZONE: ['input.timezone', 'string'],
   LOGPIPE_INPUT_YEAR: ['input.year', 'int'],
   LOGPIPE_SETTLE_MS: ['input.settleMs', 'int'],
+  LOGPIPE_QUEUE_KIND: ['queue.kind', 'string'],
   LOGPIPE_QUEUE_PREFIX: ['queue.prefix', 'string'],
   LOGPIPE_QUEUE_MAX_LENGTH: ['queue.maxLength', 'int'],
   LOGPIPE_CLAIM_IDLE_MS: ['queue.claimIdleMs', 'int'],
+  LOGPIPE_MAX_DELIVERIES: ['queue.maxDeliveries', 'int'],
   LOGPIPE_CHUNK_MAX_LINES: ['chunk.maxLines', 'int'],
   LOGPIPE_CHUNK_MAX_BYTES: ['chunk.maxBytes', 'int'],
   LOGPIPE_MAX_LINE_BYTES: ['chunk.maxLineBytes', 'int'],
@@ -66,8 +69,13 @@ const ENV_SETTINGS: Record<string, [path: string, kind: Kind]> = {
   LOGPIPE_LOG_FORMAT: ['logFormat', 'string'],
 };
 
+/** Variables that give the queue's URL: the generic one, then each backend's (REDIS_URL, NATS_URL). */
+const QUEUE_URL_ENV = ['LOGPIPE_QUEUE_URL', ...QUEUE_BACKENDS.flatMap((b) => (b.urlEnv ? [b.urlEnv] : []))];
+
 /** The environment variables logpipe reads, for `logpipe config` and the docs. */
-export const ENV_NAMES = [...Object.keys(ENV_SETTINGS), 'PG_HOST', 'PG_PORT', 'PG_DB', 'PG_USER', 'PG_PASSWORD', 'REDIS_HOST', 'REDIS_PORT', 'LOGPIPE_CONFIG'];
+export const ENV_NAMES = [
+  ...Object.keys(ENV_SETTINGS), ...QUEUE_URL_ENV, 'PG_HOST', 'PG_PORT', 'PG_DB', 'PG_USER', 'PG_PASSWORD', 'REDIS_HOST', 'REDIS_PORT', 'LOGPIPE_CONFIG',
+];
 
 /** An environment string as the setting's type; left as it is when it is not one (the schema then names it). */
 function typed(value: string, kind: Kind): unknown {
@@ -91,7 +99,7 @@ function typed(value: string, kind: Kind): unknown {
 
 const enc = (s: string) => encodeURIComponent(s);
 
-/** The seed's variables: any PG_* selects a PostgreSQL server, any REDIS_HOST/PORT a Redis. */
+/** The seed's variables: any PG_* selects a PostgreSQL server. */
 function fromSeedVariables(env: NodeJS.ProcessEnv, origins: Map<string, string>): Tree {
   const out: Tree = {};
   if (!env.DATABASE_URL && ['PG_HOST', 'PG_PORT', 'PG_DB', 'PG_USER', 'PG_PASSWORD'].some((k) => env[k])) {
@@ -99,11 +107,32 @@ function fromSeedVariables(env: NodeJS.ProcessEnv, origins: Map<string, string>)
     out.databaseUrl = `postgres://${auth}@${env.PG_HOST ?? 'localhost'}:${env.PG_PORT ?? '5432'}/${enc(env.PG_DB ?? 'postgres')}`;
     origins.set('databaseUrl', 'PG_HOST/PG_PORT/PG_DB/PG_USER/PG_PASSWORD');
   }
+  return out;
+}
+
+/** Queue URLs the environment offers, with the variable each came from (REDIS_HOST/PORT are the seed's Redis). */
+function queueUrlsInEnv(env: NodeJS.ProcessEnv): { name: string; url: string }[] {
+  const out = QUEUE_URL_ENV.filter((k) => env[k]).map((k) => ({ name: k, url: env[k]! }));
   if (!env.REDIS_URL && (env.REDIS_HOST || env.REDIS_PORT)) {
-    out.redisUrl = `redis://${env.REDIS_HOST ?? 'localhost'}:${env.REDIS_PORT ?? '6379'}`;
-    origins.set('redisUrl', 'REDIS_HOST/REDIS_PORT');
+    out.push({ name: 'REDIS_HOST/REDIS_PORT', url: `redis://${env.REDIS_HOST ?? 'localhost'}:${env.REDIS_PORT ?? '6379'}` });
   }
   return out;
+}
+
+/**
+ * The queue URL from the environment, if any: the one variable that is set, or the one of the
+ * chosen `kind`'s backend. It overrides a config file's queue.url (environment over file), not a flag.
+ */
+function queueUrlFromEnv(env: NodeJS.ProcessEnv, kind: unknown): { name: string; url: string } | null {
+  const offered = queueUrlsInEnv(env);
+  const fits = typeof kind === 'string' ? offered.filter((o) => o.name === 'LOGPIPE_QUEUE_URL' || backendForUrl(o.url)?.name === kind) : offered;
+  if (fits.length > 1) {
+    throw new ConfigError(
+      `${fits.map((o) => o.name).join(' and ')} are all set: say which queue to use with LOGPIPE_QUEUE_KIND (or queue.kind, --queue-kind): ` +
+        QUEUE_BACKENDS.map((b) => b.name).join(', '),
+    );
+  }
+  return fits[0] ?? null;
 }
 
 export function fromEnv(env: NodeJS.ProcessEnv, origins = new Map<string, string>()): Tree {
@@ -180,6 +209,9 @@ export function didYouMean(key: string, known: string[]): string | null {
   return best !== null && bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
 }
 
+/** Settings of earlier versions under their new names. */
+const RENAMED: Record<string, string> = { redisUrl: 'queue.url (the queue backend follows from its scheme, or queue.kind)' };
+
 /** Where each setting of a loaded configuration came from, for messages that name the setting. */
 const ORIGINS = new WeakMap<Config, Map<string, string>>();
 
@@ -209,6 +241,13 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     origins.set(path, opts.flagNames?.[path] ?? `--${path.replace(/[A-Z.]/g, (c) => (c === '.' ? '-' : '-' + c.toLowerCase()))}`);
   }
   const raw = merge(merge(fromFile, envTree), flags);
+  if ((flags.queue as Tree | undefined)?.url === undefined) {
+    const fromEnvUrl = queueUrlFromEnv(env, getPath(raw, ['queue', 'kind']));
+    if (fromEnvUrl) {
+      setPath(raw, 'queue.url', fromEnvUrl.url);
+      origins.set('queue.url', fromEnvUrl.name);
+    }
+  }
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.flatMap((i) => {
@@ -217,6 +256,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
         return i.keys.map((k) => {
           const hint = didYouMean(k, knownKeys(i.path));
           const at = [...i.path, k].join('.');
+          if (RENAMED[at]) return `  ${at}: renamed ${RENAMED[at]} (${origins.get(at) ?? `config file ${file}`})`;
           return `  ${at}: unknown setting${hint ? ` — did you mean ${[...i.path, hint].join('.')}?` : ` (known here: ${knownKeys(i.path).join(', ')})`} (${origins.get(at) ?? `config file ${file}`})`;
         });
       }
@@ -231,19 +271,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   return parsed.data;
 }
 
-/** A URL fit for logs: the password replaced. */
-export function redactUrl(url: string | undefined): string {
-  if (!url) return '(none)';
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable url)';
-  }
-}
-
 /** The configuration with every secret replaced, for printing. */
 export function redactedConfig(config: Config): Config {
-  return { ...config, databaseUrl: config.databaseUrl && redactUrl(config.databaseUrl), redisUrl: config.redisUrl && redactUrl(config.redisUrl) };
+  return { ...config, databaseUrl: config.databaseUrl && redactUrl(config.databaseUrl), queue: { ...config.queue, url: config.queue.url && redactUrl(config.queue.url) } };
 }

@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 import { DEFAULT_WATCHED_PORTS } from '../logtypes/rollups.js';
+import { backendForUrl, QUEUE_BACKENDS, queueBackend, type QueueSettings } from '../queue/registry.js';
+import { QueueCommonSettings } from '../queue/types.js';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
 
@@ -32,8 +34,6 @@ export const ConfigSchema = z
   .object({
     /** PostgreSQL URL. Unset: an embedded PostgreSQL is started under `embedded.dir`. */
     databaseUrl: urlOf('PostgreSQL', ['postgres:', 'postgresql:']).optional(),
-    /** Redis URL. Unset: `run` uses an in-process queue (reader/processor alone require Redis). */
-    redisUrl: urlOf('Redis', ['redis:', 'rediss:']).optional(),
     /** How long a connection to PostgreSQL or Redis may take before it is an error (nothing hangs). */
     connectTimeoutMs: int(100, 600_000).default(10_000),
     /** Directory read recursively for log files (names per input.include); the simple case. */
@@ -55,20 +55,28 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
-    queue: z
-      .object({
-        /** Prefix of every Redis key logpipe uses. */
-        prefix: z.string().min(1).regex(/^[A-Za-z0-9:_-]+$/).default('logpipe'),
-        /** Most chunk messages the stream may hold; the reader waits beyond it (backpressure). */
-        maxLength: int(1).default(64),
-        /** Consumer group name shared by all processors. */
-        group: z.string().min(1).default('processors'),
-        /** A message pending this long on a silent consumer is claimed by another. */
-        claimIdleMs: int(100).default(30_000),
-        /** How long a processor blocks waiting for new messages. */
-        blockMs: int(10, 60_000).default(1_000),
-      })
+    queue: QueueCommonSettings.extend({
+      /** The queue backend (src/queue/registry.ts). Unset: the one `url`'s scheme names, else the in-process queue. */
+      kind: z.enum(QUEUE_BACKENDS.map((b) => b.name) as [string, ...string[]]).optional(),
+      /** The backend's URL (redis://, rediss://, nats://, tls://); REDIS_URL, NATS_URL or LOGPIPE_QUEUE_URL set it. */
+      url: z.string().optional(),
+      // Each backend's own settings, under its name.
+      ...Object.fromEntries(QUEUE_BACKENDS.map((b) => [b.name, b.settings.prefault({})])),
+    })
       .strict()
+      .superRefine((q, ctx) => {
+        const byUrl = q.url === undefined ? undefined : backendForUrl(q.url);
+        const schemes = QUEUE_BACKENDS.flatMap((b) => b.schemes.map((s) => `${s}//`)).join(', ');
+        if (q.url !== undefined && !byUrl) {
+          ctx.addIssue({ code: 'custom', path: ['url'], message: URL.canParse(q.url) ? `no queue backend for ${new URL(q.url).protocol}// URLs (expected ${schemes})` : `not a URL (expected ${schemes})` });
+          return;
+        }
+        const chosen = q.kind ? queueBackend(q.kind)! : byUrl;
+        if (q.kind && byUrl && byUrl !== chosen) ctx.addIssue({ code: 'custom', path: ['url'], message: `a ${byUrl.title} URL, but queue.kind is ${q.kind}` });
+        if (chosen && chosen.schemes.length && q.url === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['url'], message: `queue.kind ${chosen.name} needs a URL: set ${chosen.urlEnv ?? 'LOGPIPE_QUEUE_URL'} (or queue.url, --queue-url)` });
+        }
+      })
       .prefault({}),
     chunk: z
       .object({
@@ -146,7 +154,8 @@ export const ConfigSchema = z
   })
   .strict();
 
-export type Config = z.infer<typeof ConfigSchema>;
+/** The resolved settings; `queue` also holds each backend's own section under its name (typed by the backend). */
+export type Config = Omit<z.infer<typeof ConfigSchema>, 'queue'> & { queue: QueueSettings };
 
 /** Where a processor serves its metrics unless told otherwise. */
 export const DEFAULT_PROCESSOR_METRICS_PORT = 9478;

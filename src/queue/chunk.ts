@@ -5,6 +5,7 @@
  */
 import { promisify } from 'node:util';
 import { deflateRaw, inflateRawSync } from 'node:zlib';
+import type { FileRange } from '../core/range.js';
 
 const deflate = promisify(deflateRaw);
 
@@ -13,14 +14,8 @@ export class BadChunk extends Error {
   override name = 'BadChunk';
 }
 
-export interface ChunkHeader {
-  fileId: number;
-  /** Byte range [start, end) in the (uncompressed) file. */
-  start: number;
-  end: number;
-  /** 1-based number of the chunk's first line in the file. */
-  firstLine: number;
-  lineCount: number;
+/** What travels beside the compressed lines: the chunk's range in its file, and what parsing its lines needs. */
+export interface ChunkHeader extends FileRange {
   /** Lines cut because they exceeded the line limit: [index in chunk, original byte length]. */
   truncated?: [number, number][];
   /** The input's IANA zone for stamps without one (input.timezone); absent: UTC. */
@@ -34,10 +29,6 @@ export interface ChunkHeader {
 export interface Chunk extends ChunkHeader {
   /** The lines, each ending in \n except possibly the last (a final line without newline). */
   payload: Buffer;
-}
-
-export function chunkId(h: ChunkHeader): string {
-  return `${h.fileId}:${h.start}-${h.end}`;
 }
 
 export interface EncodedChunk {
@@ -69,4 +60,12 @@ export function decodeChunk(encoded: { header: string; body: Uint8Array }): Chun
   } catch (err) {
     throw new BadChunk(`not a logpipe chunk: ${(err as Error).message}`);
   }
+}
+
+/** Room a message needs besides its compressed lines: the header, and deflate's worst case on incompressible bytes (~0.03%). */
+export const MESSAGE_OVERHEAD = 8 * 1024;
+
+/** The largest chunk (raw bytes) a queue taking messages of at most `maxMessageBytes` can carry, given the configured one. */
+export function chunkBytesFor(configured: number, maxMessageBytes: number | null): number {
+  return maxMessageBytes === null ? configured : Math.min(configured, maxMessageBytes - MESSAGE_OVERHEAD);
 }

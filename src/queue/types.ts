@@ -1,10 +1,22 @@
-/** What reader and processor need from a queue; Redis Streams and the in-process queue provide it. */
+/**
+ * The queue contract: what the reader and the processors need from a queue, and what a backend
+ * declares to be one (src/queue/registry.ts lists them). Every backend passes the same
+ * conformance suite (test/integration/queue-conformance.test.ts).
+ *
+ * The guarantees asked of a backend are small, because the ledger in PostgreSQL carries
+ * exactly-once: at-least-once delivery (a message received and not acknowledged comes back,
+ * to someone, after `claimIdleMs`), a bounded length (publish waits at the limit rather than
+ * drop), and a way to tell that the queue lost what it held (contentsEpoch).
+ */
+import { z } from 'zod';
 import type { EncodedChunk } from './chunk.js';
 
 export interface Delivery {
-  /** Queue-specific message id, used to acknowledge. */
+  /** Backend-specific id, used to acknowledge. */
   id: string;
   message: EncodedChunk;
+  /** 1 for a first delivery; more when the message came back unacknowledged. */
+  attempt: number;
 }
 
 export interface QueueStats {
@@ -14,43 +26,92 @@ export interface QueueStats {
   pending: number;
   /** Never delivered yet. */
   lag: number;
+  /** Consumers asking for messages now or lately (null: the backend cannot tell). */
+  consumers: number | null;
 }
 
 export interface ChunkQueue {
-  readonly kind: 'redis' | 'memory';
+  /** The backend's name in the registry (`memory`, `redis`, `nats`). */
+  readonly backend: string;
   /** Where it is, for logs and messages (never with a password). */
   readonly where: string;
+  /** Largest message the backend takes (header and body), or null for no practical limit. */
+  readonly maxMessageBytes: number | null;
   /** Resolves when the queue answers (readiness); rejects with why not. */
   ping(): Promise<void>;
-  /** Adds a message; waits while the queue is at its maximum length (backpressure). */
+  /** Adds a message; waits while the queue is at its maximum length (backpressure). Rejects once `signal` aborts. */
   publish(message: EncodedChunk, signal?: AbortSignal): Promise<void>;
-  /** Up to `max` messages: claimed ones of dead consumers first, then new ones; [] after a wait. */
+  /**
+   * Up to `max` messages: ones left unacknowledged by a consumer for `claimIdleMs` first, then
+   * new ones; waits up to `blockMs` for the first, and returns [] if none came.
+   */
   receive(max: number): Promise<Delivery[]>;
   /**
    * A receive() waiting for messages returns [] now, and later ones at once: the consumer is
    * stopping (a SIGTERM should not wait out the blocking read). Safe to call twice.
    */
   interrupt(): void;
-  /** Acknowledge (and delete) messages whose rows are committed. */
+  /** Acknowledge (and remove) messages whose rows are committed. */
   ack(ids: string[]): Promise<void>;
   stats(): Promise<QueueStats>;
   /**
-   * Whether the queue may have lost messages since `token` (Redis flushed or restarted).
-   * `marker()` returns the current token, creating it if needed.
+   * A token naming what the queue holds now: it changes when the backend lost its contents
+   * (a Redis flushed or restarted without persistence, a stream deleted). The reader compares
+   * tokens to know when to publish uncommitted chunks again.
    */
-  marker(): Promise<string>;
+  contentsEpoch(): Promise<string>;
+  /** Removes the queue and everything in it (a benchmark's or a test's reset; never in production paths). */
+  destroy(): Promise<void>;
+  /** Closes connections; safe to call twice. */
   close(): Promise<void>;
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+/** Settings every backend shares (`queue.*` in the configuration). */
+export const QueueCommonSettings = z.object({
+  /** Names this pipeline's queue: Redis keys and NATS stream names start with it. */
+  prefix: z.string().min(1).regex(/^[A-Za-z0-9:_-]+$/).default('logpipe'),
+  /** Most chunk messages the queue may hold; the reader waits beyond it (backpressure). */
+  maxLength: z.number().int().min(1).default(64),
+  /** Consumer group (Redis) or durable consumer (NATS) shared by all processors. */
+  group: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/).default('processors'),
+  /** A message unacknowledged this long (its consumer died or hangs) is delivered again, to any consumer. */
+  claimIdleMs: z.number().int().min(100).default(30_000),
+  /** How long a processor waits for new messages before asking again. */
+  blockMs: z.number().int().min(10).max(60_000).default(1_000),
+  /**
+   * Deliveries after which a chunk that never got committed (it crashed every processor that
+   * took it) is quarantined whole, reason `delivery_limit`, instead of coming back for ever.
+   */
+  maxDeliveries: z.number().int().min(1).max(1_000).default(10),
+});
+export type QueueCommon = z.infer<typeof QueueCommonSettings>;
+
+export interface OpenOptions<S> {
+  /** The backend's URL (absent for a backend without one). */
+  url: string | undefined;
+  common: QueueCommon;
+  /** The backend's own settings (`queue.<name>`), validated by its schema. */
+  settings: S;
+  /** This consumer's name, unique per process. */
+  consumer: string;
+  connectTimeoutMs: number;
+}
+
+/**
+ * A queue backend: a folder under src/queue/ and one line in registry.ts. The configuration,
+ * `logpipe config`, the error messages and the docs are derived from this declaration.
+ */
+export interface QueueBackend<S extends z.ZodType = z.ZodType> {
+  name: string;
+  /** What it is, in a few words (`Redis Streams`). */
+  title: string;
+  /** URL schemes that select it (`redis:`); empty for a backend without a URL. */
+  schemes: readonly string[];
+  /** The environment variable its URL is usually given in (REDIS_URL). */
+  urlEnv?: string;
+  /** Reachable from other processes: reader and processors may run apart (false: `run` only). */
+  shared: boolean;
+  /** Its own settings, under queue.<name>; every key needs a default. */
+  settings: S;
+  open(o: OpenOptions<z.infer<S>>): ChunkQueue;
 }

@@ -6,19 +6,20 @@
  * again whatever the queue lost (Redis flushed or restarted). With --follow it keeps reading
  * growing, rotated and new files until stopped. Both read a file the same way (tail.ts).
  */
-import { stat } from 'node:fs/promises';
 import type pg from 'pg';
-import { Backoff } from '../backoff.js';
+import { Backoff } from '../core/backoff.js';
 import type { Config } from '../config/schema.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../core/logger.js';
 import { Metrics } from '../metrics/metrics.js';
-import { encodeChunk, type Chunk } from '../queue/chunk.js';
-import { sleep, type ChunkQueue } from '../queue/types.js';
+import { wait } from '../core/wait.js';
+import { chunkBytesFor, encodeChunk, type Chunk } from '../queue/chunk.js';
+import type { ChunkQueue } from '../queue/types.js';
 import { poolWhere, retrying } from '../store/db.js';
 import {
   commitStates, openInputErrors, recordInputError, recordProgress, registerFile, resolveInputError, resumePoint,
 } from '../store/files.js';
 import { discover, type InputProblem, type InputSelection } from './discover.js';
+import { follow } from './follow.js';
 import { openSource } from './source.js';
 import { FileTail } from './tail.js';
 
@@ -34,8 +35,9 @@ export interface ReaderOptions {
 }
 
 export class Reader {
-  private token = '';
-  private readonly abort = new AbortController();
+  /** The queue's contents epoch when last looked at: a new one means it lost what it held. */
+  private epoch = '';
+  readonly abort = new AbortController();
   published = 0;
   /** Compressed bytes of the messages published (header + body), for the benchmark. */
   publishedBytes = 0;
@@ -46,10 +48,10 @@ export class Reader {
   private erroredBefore = new Set<string>();
 
   constructor(
-    private readonly pool: pg.Pool,
+    readonly pool: pg.Pool,
     private readonly queue: ChunkQueue,
-    private readonly config: Config,
-    private readonly log: Logger,
+    readonly config: Config,
+    readonly log: Logger,
     private readonly opts: ReaderOptions = {},
     private readonly metrics = new Metrics(),
   ) {}
@@ -72,9 +74,9 @@ export class Reader {
   async run(): Promise<void> {
     // Fails on a missing input before anything is published (a configuration error).
     const first = await discover(this.selection());
-    this.token = await this.queue.marker();
+    this.epoch = await this.queue.contentsEpoch();
     this.erroredBefore = new Set((await this.db('input errors', () => openInputErrors(this.pool))).map((e) => e.path));
-    if (this.config.reader.follow) return this.follow(first);
+    if (this.config.reader.follow) return follow(this, first);
     for (const p of first.problems) await this.inputFailed(p);
     const targets = new Map<number, number>();
     const seen = new Set<number>();
@@ -90,11 +92,11 @@ export class Reader {
   }
 
   /** A database call that waits out a PostgreSQL restart instead of failing the reader. */
-  private db<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  db<T>(what: string, fn: () => Promise<T>): Promise<T> {
     return retrying(what, fn, this.log, this.abort.signal, this.pool, () => this.metrics.retries.inc({ target: 'postgres' }));
   }
 
-  private async inputFailed(p: InputProblem): Promise<void> {
+  async inputFailed(p: InputProblem): Promise<void> {
     if (this.failedPaths.get(p.path) === p.code) return; // said once per path (follow polls again and again)
     this.failedPaths.set(p.path, p.code);
     this.failed.push(p);
@@ -107,7 +109,7 @@ export class Reader {
    * identity yet (empty) or has nothing new; `{ sameAs }` when it is a file in `seen`, met by
    * another path (a link, a rotated name, or a copy with the same first bytes).
    */
-  private async openTail(path: string, seen: Set<number>, force = false): Promise<FileTail | { sameAs: number; inode: number } | null> {
+  async openTail(path: string, seen: Set<number>, force = false): Promise<FileTail | { sameAs: number; inode: number } | null> {
     let src;
     try {
       src = await openSource(path);
@@ -121,7 +123,9 @@ export class Reader {
       return null;
     };
     if (src.head.length === 0) return close(); // empty: no identity yet, read once it has bytes
-    const row = await this.db('register file', () => registerFile(this.pool, src.head, path, src.compressed, this.config.chunk));
+    // New files get the chunk bounds they keep for ever; a chunk must fit in one message of the queue.
+    const bounds = { maxLines: this.config.chunk.maxLines, maxBytes: chunkBytesFor(this.config.chunk.maxBytes, this.queue.maxMessageBytes) };
+    const row = await this.db('register file', () => registerFile(this.pool, src.head, path, src.compressed, bounds));
     if (this.erroredBefore.delete(path) || this.failedPaths.delete(path)) await this.db('input error', () => resolveInputError(this.pool, path));
     if (seen.has(row.id)) {
       this.log.debug({ file: path, id: row.id }, 'the same file by another path: read once');
@@ -155,7 +159,7 @@ export class Reader {
   }
 
   /** One batch pass over a file: what it holds now, the last line if settled, then closed. */
-  private async pass(tail: FileTail): Promise<void> {
+  async pass(tail: FileTail): Promise<void> {
     try {
       await this.db('file progress', () => recordProgress(this.pool, tail.id, tail.progress(true)));
       try {
@@ -225,9 +229,9 @@ export class Reader {
       }
       let lost = false;
       try {
-        const token = await this.queue.marker();
-        lost = token !== this.token;
-        this.token = token;
+        const epoch = await this.queue.contentsEpoch();
+        lost = epoch !== this.epoch;
+        this.epoch = epoch;
         if (!lost && Date.now() - lastProgress > STALL_MS) lost = (await this.queue.stats()).depth === 0;
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'queue unreachable while waiting for commits');
@@ -242,85 +246,7 @@ export class Reader {
         this.republished += this.published - before;
         lastProgress = Date.now();
       }
-      await sleep(200, this.abort.signal);
-    }
-  }
-
-  /** --follow: poll for new files, growth, rotation and truncation until stopped. */
-  private async follow(first: Awaited<ReturnType<typeof discover>>): Promise<void> {
-    const tails = new Map<number, FileTail>();
-    const byPath = new Map<string, number>();
-    /** Files read to their end for good (compressed, truncated away, deleted). */
-    const finished = new Set<number>();
-    const finish = async (tail: FileTail, why: string) => {
-      await tail.settle(true);
-      await tail.flush();
-      await this.db('file progress', () => recordProgress(this.pool, tail.id, tail.progress(false)));
-      await tail.close();
-      tails.delete(tail.id);
-      finished.add(tail.id);
-      for (const [p, id] of byPath) if (id === tail.id) byPath.delete(p);
-      this.log.info({ file: tail.path, id: tail.id }, why);
-    };
-    let found = first;
-    try {
-      while (!this.stopped) {
-        for (const p of found.problems) await this.inputFailed(p);
-        for (const path of found.files) {
-          if (byPath.has(path) || this.stopped) continue;
-          const opened = await this.openTail(path, new Set(tails.keys()), true);
-          if (opened === null) continue;
-          if (!(opened instanceof FileTail)) {
-            // A followed file under another name: renamed by rotation (same inode: follow the new
-            // name), or a copy with the same first bytes (copytruncate: read once it is finished).
-            const followed = tails.get(opened.sameAs)!;
-            if (followed.inode === opened.inode) {
-              byPath.delete(followed.path); // its old name may hold a new file now
-              followed.path = path;
-            }
-            byPath.set(path, opened.sameAs);
-            continue;
-          }
-          byPath.set(path, opened.id);
-          if (finished.has(opened.id) || opened.compressed) {
-            // A finished file met again (a rotated copy, or compressed by rotation): one pass for anything new.
-            await this.pass(opened);
-            finished.add(opened.id);
-            continue;
-          }
-          tails.set(opened.id, opened);
-          this.log.info({ file: path, id: opened.id }, 'following');
-        }
-        for (const tail of [...tails.values()]) {
-          if (this.stopped) break;
-          const state = await tail.readAvailable(() => this.stopped);
-          if (state === 'truncated') {
-            await finish(tail, 'file truncated: what was read stands, its new content is a new file');
-            continue;
-          }
-          if (state === 'deleted') {
-            await finish(tail, 'file deleted: read to its end');
-            continue;
-          }
-          const since = tail.openSince;
-          if (since !== null && Date.now() - since >= this.config.chunk.flushMs) await tail.flush();
-          if (tail.heldBytes > 0 && (await tail.settle()) === 0) await tail.flush();
-          await this.db('file progress', () => recordProgress(this.pool, tail.id, tail.progress(false)));
-          // Its name now belongs to another file (rotation): the name is looked at afresh.
-          const current = await stat(tail.path).catch(() => null);
-          if (!current || current.ino !== tail.inode) byPath.delete(tail.path);
-        }
-        await sleep(this.config.reader.pollMs, this.abort.signal);
-        if (this.stopped) break;
-        found = await discover(this.selection());
-      }
-    } finally {
-      // Stopping: complete lines in hand are sent; a last line still being written waits for the next start.
-      for (const tail of tails.values()) {
-        await tail.flush().catch(() => {});
-        await recordProgress(this.pool, tail.id, tail.progress(false)).catch(() => {});
-        await tail.close();
-      }
+      await wait(200, this.abort.signal);
     }
   }
 }

@@ -8,6 +8,7 @@
  * finished, so its last line is taken at once. (If a writer later continues a line taken this
  * way, the continuation is read as a line of its own, usually quarantined: nothing is lost.)
  */
+import { rangeKey } from '../core/range.js';
 import type { Chunk } from '../queue/chunk.js';
 import type { FileRow, ReadProgress, ResumePoint } from '../store/files.js';
 import { Chunker, type ChunkMeta } from './chunker.js';
@@ -53,7 +54,7 @@ export class FileTail {
     this.readPos = rp.offset;
     this.size = src.stat.size;
     this.mtimeMs = src.stat.mtimeMs;
-    this.committed = new Set(rp.later.map((r) => `${r.start}-${r.end}`));
+    this.committed = new Set(rp.later.map(rangeKey));
     this.chunker = new Chunker(
       row.id,
       { maxLines: row.chunk_max_lines, maxBytes: row.chunk_max_bytes, maxLineBytes: opts.maxLineBytes },
@@ -74,7 +75,7 @@ export class FileTail {
 
   private async send(chunks: Chunk[]): Promise<boolean> {
     for (const c of chunks) {
-      if (this.committed.has(`${c.start}-${c.end}`)) continue; // already committed (a gap's far side)
+      if (this.committed.has(rangeKey(c))) continue; // already committed (a gap's far side)
       if (!(await this.publish(c))) return false;
       this.published++;
     }

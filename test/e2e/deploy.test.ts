@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { Metrics } from '../../src/metrics/metrics.js';
-import { packagePath } from '../../src/paths.js';
+import { loadConfig } from '../../src/config/load.js';
+import { packagePath } from '../../src/core/paths.js';
+import { chosenBackend } from '../../src/queue/registry.js';
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
@@ -29,6 +31,18 @@ test('docker-compose.yml: valid for docker-compose, with a scalable processor an
   assert.equal(s.processor.ports, undefined, 'no fixed host port: --scale processor=N works');
   const prometheus = parseYaml(readFileSync(packagePath('deploy', 'prometheus.yml'), 'utf8')) as { scrape_configs: { job_name: string }[] };
   assert.deepEqual(prometheus.scrape_configs.map((c) => c.job_name), ['logpipe-processor', 'logpipe-reader']);
+  // With the NATS override, the roles queue on JetStream (file-backed), and the choice is explicit.
+  const nats = parseYaml(execFileSync('docker-compose', ['-f', packagePath('docker-compose.yml'), '-f', packagePath('deploy', 'docker-compose.nats.yml'), 'config'], { cwd: packagePath(), encoding: 'utf8' })) as {
+    services: Record<string, { image?: string; command?: string[]; environment?: Record<string, string> }>;
+  };
+  assert.equal(nats.services.nats.image, 'nats:2.10');
+  assert.ok(nats.services.nats.command?.includes('-js'), 'JetStream enabled');
+  for (const role of ['reader', 'processor']) {
+    const env = nats.services[role].environment!;
+    const config = loadConfig({ env });
+    assert.equal(config.queue.url, 'nats://nats:4222', role);
+    assert.equal(chosenBackend(config.queue).name, 'nats', role);
+  }
 });
 
 test('systemd units verify', { skip: !has('systemd-analyze') && 'systemd-analyze not installed' }, () => {

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { after, afterEach, test } from 'node:test';
 import { generate } from '../../src/generator/generate.js';
 import { LOG_TYPES } from '../../src/logtypes/registry.js';
-import { committedLines, killStragglers, pipelineFixture, sleep, startCli, until } from '../helpers/pipeline.js';
+import { wait } from '../../src/core/wait.js';
+import { committedLines, killStragglers, pipelineFixture, startCli, until } from '../helpers/pipeline.js';
 
 const dirs: string[] = [];
 afterEach(killStragglers);
@@ -33,7 +34,7 @@ test('following: pieces, a partial line, rotation, copytruncate, each line once'
   const f = await pipelineFixture(logDir, { LOGPIPE_CONFIG: config });
   try {
     const processor = startCli(['processor'], f.env);
-    const reader = startCli(['reader', '--follow'], f.env);
+    const reader = startCli(['reader', '--follow'], { ...f.env, LOGPIPE_LOG_LEVEL: 'info', LOGPIPE_LOG_FORMAT: 'json' });
     const live = join(logDir, 'app.log');
 
     // The first file arrives in three pieces; the first ends in the middle of a line.
@@ -42,7 +43,7 @@ test('following: pieces, a partial line, rotation, copytruncate, each line once'
     writeFileSync(live, first.subarray(0, cut1));
     const completeInPiece1 = first.subarray(0, cut1).toString('latin1').split('\n').length - 1;
     await until(async () => (await committedLines(f.pool)) === completeInPiece1, 20_000, 'the complete lines of the first piece');
-    await sleep(400); // longer than flushMs: the partial line must still not be sent
+    await wait(400); // longer than flushMs: the partial line must still not be sent (nothing to wait for: an absence)
     assert.equal(await committedLines(f.pool), completeInPiece1, 'a partial line waits for its newline');
     appendFileSync(live, first.subarray(cut1, cut2));
     appendFileSync(live, first.subarray(cut2));
@@ -56,7 +57,7 @@ test('following: pieces, a partial line, rotation, copytruncate, each line once'
     // copytruncate: the content is copied away, the file emptied in place and written again.
     copyFileSync(live, join(logDir, 'app.log.2'));
     truncateSync(live, 0);
-    await sleep(300); // the reader sees it shrink
+    await until(async () => /file truncated/.test(reader.output()), 20_000, 'the reader seeing it shrink');
     writeFileSync(live, third);
     await until(async () => (await committedLines(f.pool)) === 9_000, 20_000, 'the file written again after truncation');
 

@@ -65,7 +65,7 @@ async function assertClean(pool: pg.Pool, expectedLines: number, files: number):
 }
 
 const noRedis = (env: Record<string, string>) => {
-  const { REDIS_URL: _, ...rest } = env;
+  const { LOGPIPE_QUEUE_URL: _, ...rest } = env;
   return rest;
 };
 

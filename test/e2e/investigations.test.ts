@@ -21,7 +21,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'logpipe-inv-'));
   generate({ files: 3, lines: 20_000, out: dir, seed: 8, dirty: 0, start: Date.UTC(2024, 0, 15), days: 3 });
   f = await pipelineFixture(dir);
-  const run = await runCli(['run', '--no-summary'], { ...f.env, REDIS_URL: '' });
+  const run = await runCli(['run', '--no-summary'], { ...f.env, LOGPIPE_QUEUE_URL: '' });
   assert.equal(run.code, 0, run.output);
 });
 after(async () => {
@@ -93,7 +93,7 @@ test('every question, in every window, answers as the tables do', async () => {
 });
 
 test('logpipe query: table, CSV and JSON lines; a page newest first, --all streamed; --explain; errors name what is missing', async () => {
-  const env = { ...f.env, REDIS_URL: '' };
+  const env = { ...f.env, LOGPIPE_QUEUE_URL: '' };
   const table = await runCli(['query', 'dns-domain', '--domain', 'Evil-Domain.COM.', '--limit', '5'], env);
   assert.equal(table.code, 0, table.output);
   const lines = table.output.trim().split('\n');

@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { after, afterEach, test } from 'node:test';
 import { generate } from '../../src/generator/generate.js';
 import { LOG_TYPES } from '../../src/logtypes/registry.js';
-import { packagePath } from '../../src/paths.js';
-import { committedLines, killStragglers, pipelineFixture, runCli, sleep, startCli, until } from '../helpers/pipeline.js';
-import { freePort, pgCluster, pgCtl, REDIS_URL, tempDatabase } from '../helpers/services.js';
+import { packagePath } from '../../src/core/paths.js';
+import { committedLines, killStragglers, pipelineFixture, runCli, startCli, until } from '../helpers/pipeline.js';
+import { freePort, listening, pgCluster, pgCtl, REDIS_URL, tempDatabase } from '../helpers/services.js';
 
 const dirs: string[] = [];
 const cleanups: (() => Promise<void>)[] = [];
@@ -72,7 +72,7 @@ test('configuration errors: exit 2 naming the setting and where it came from; st
   const started = Date.now();
   assertMessage(await runCli(['status'], { DATABASE_URL: 'redis://127.0.0.1:6379' }), 2, /databaseUrl: PostgreSQL URLs start with postgres:\/\/ .*from DATABASE_URL/);
   assert.ok(Date.now() - started < 5_000, 'a wrong scheme is refused at once, not after a hang');
-  assertMessage(await runCli(['reader'], { DATABASE_URL: 'postgres://x@127.0.0.1/none' }), 2, /the reader needs Redis: set REDIS_URL/);
+  assertMessage(await runCli(['reader'], { DATABASE_URL: 'postgres://x@127.0.0.1/none' }), 2, /the reader needs a queue other processes can reach: set REDIS_URL \(Redis Streams\) or NATS_URL/);
   assertMessage(await runCli(['processor'], { DATABASE_URL: 'postgres://x@127.0.0.1/none', REDIS_URL, LOGPIPE_BATCH_CHUNKS: 'many' }), 2, /processor\.batchChunks.*"many" from LOGPIPE_BATCH_CHUNKS/);
   const printed = await runCli(['config', '--json'], { DATABASE_URL: 'postgres://u:s3cret@db:5432/logs', LOGPIPE_TIMEZONE: 'Europe/Berlin' });
   assert.equal(printed.code, 0);
@@ -90,8 +90,8 @@ test('unreachable or misnamed services: exit 1 naming the host and the setting, 
   cleanups.push(db.drop);
   assertMessage(await runCli(['status'], { DATABASE_URL: db.url.replace(db.name, 'no_such_db') }), 1, /database "no_such_db" does not exist/);
   assertMessage(await runCli(['processor'], { DATABASE_URL: db.url, REDIS_URL: `redis://127.0.0.1:${down}` }), 1,
-    new RegExp(`cannot use Redis at redis://127\\.0\\.0\\.1:${down} \\(REDIS_URL\\): connection refused`));
-  assertMessage(await runCli(['status', '--redis-url', `${REDIS_URL}/99`], { DATABASE_URL: db.url }), 1, /Redis at .*\/99 \(--redis-url\): ERR DB index is out of range/);
+    new RegExp(`cannot use Redis Streams at redis://127\\.0\\.0\\.1:${down} \\(stream logpipe:chunks\\) \\(REDIS_URL\\): connection refused`));
+  assertMessage(await runCli(['status', '--queue-url', `${REDIS_URL}/99`], { DATABASE_URL: db.url }), 1, /Redis Streams at .*\/99 .*\(--queue-url\): ERR DB index is out of range/);
   // Nothing was created in the database by the commands that failed, nor by the read-only one.
   assertMessage(await runCli(['status'], { DATABASE_URL: db.url }), 1, /no logpipe schema in .*: run `logpipe init-db`/);
   const pg = await import('pg');
@@ -199,9 +199,9 @@ test('a processor whose Redis goes away names it while retrying, and stops at on
   cleanups.push(async () => {
     redis.kill('SIGKILL');
   });
-  const f = await pipelineFixture(tempDir(), { REDIS_URL: `redis://127.0.0.1:${port}`, LOGPIPE_LOG_LEVEL: 'info', LOGPIPE_LOG_FORMAT: 'json' });
+  const f = await pipelineFixture(tempDir(), { LOGPIPE_QUEUE_URL: `redis://127.0.0.1:${port}`, LOGPIPE_LOG_LEVEL: 'info', LOGPIPE_LOG_FORMAT: 'json' });
   cleanups.push(f.cleanup);
-  await sleep(300);
+  await until(() => listening(port), 20_000, 'the private redis-server listening');
   const processor = startCli(['processor', '--metrics-port', '0'], f.env);
   await until(async () => /"msg":"processor ready"/.test(processor.output()), 20_000, 'processor ready');
   redis.kill('SIGKILL');
@@ -220,7 +220,7 @@ test('logs: a ready line and a stop line naming what was connected to, never the
   cleanups.push(f.cleanup);
   // trust authentication ignores the password: it is there to be kept out of every output.
   const url = f.env.DATABASE_URL.replace('postgres@', 'postgres:pw-that-must-not-leak@');
-  const json = await runCli(['run', '--no-summary', '--log-format', 'json'], { ...f.env, DATABASE_URL: url, REDIS_URL: '' });
+  const json = await runCli(['run', '--no-summary', '--log-format', 'json'], { ...f.env, DATABASE_URL: url, LOGPIPE_QUEUE_URL: '' });
   assert.equal(json.code, 0, json.output);
   const lines = json.output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
   const ready = lines.find((l) => l.msg === 'run ready');
@@ -229,9 +229,9 @@ test('logs: a ready line and a stop line naming what was connected to, never the
   assert.equal(ready.queue, 'in-process');
   assert.ok(lines.find((l) => l.msg === 'run done' && l.records === 500), 'stop line with totals');
   assert.doesNotMatch(json.output, /pw-that-must-not-leak/);
-  const again = await runCli(['run', '--no-summary', '--log-format', 'json'], { ...f.env, REDIS_URL: '' });
+  const again = await runCli(['run', '--no-summary', '--log-format', 'json'], { ...f.env, LOGPIPE_QUEUE_URL: '' });
   assert.match(again.output, /nothing new to read/, 'a run with nothing new says so');
-  const pretty = await runCli(['run', '--no-summary', '--log-format', 'pretty'], { ...f.env, REDIS_URL: '' });
+  const pretty = await runCli(['run', '--no-summary', '--log-format', 'pretty'], { ...f.env, LOGPIPE_QUEUE_URL: '' });
   assert.equal(pretty.code, 0, pretty.output);
   assert.match(pretty.output, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO \(run\): run ready/m);
   assert.doesNotMatch(pretty.output, /^\{"level"/m);
@@ -242,13 +242,13 @@ test('status --watch refreshes with rates, as plain text when stdout is not a te
   generate({ files: 1, lines: 1_000, out: dir, seed: 2, dirty: 0.05 });
   const f = await pipelineFixture(dir, { LOGPIPE_SETTLE_MS: '0' });
   cleanups.push(f.cleanup);
-  assert.equal((await runCli(['run', '--no-summary'], { ...f.env, REDIS_URL: '' })).code, 0);
+  assert.equal((await runCli(['run', '--no-summary'], { ...f.env, LOGPIPE_QUEUE_URL: '' })).code, 0);
   const watch = await runCli(['status', '--watch', '--interval', '200', '--count', '3'], f.env);
   assert.equal(watch.code, 0, watch.output);
   assert.equal(watch.output.match(/^logpipe status — /gm)?.length, 3);
   assert.equal(watch.output.match(/^rates: read 0\/s lines, committed 0\/s lines/gm)?.length, 2, 'rates from the second refresh on');
   assert.match(watch.output, /^quarantine: (\w+ \d+(, )?)+$/m);
-  assert.match(watch.output, /^queue: depth 0, pending 0, lag 0 \(redis:\/\//m);
+  assert.match(watch.output, /^queue: depth 0, pending 0, lag 0, consumers 0 \(redis:\/\//m);
   assert.doesNotMatch(watch.output, /\x1b\[/, 'no terminal escapes in plain output');
 });
 
@@ -257,7 +257,7 @@ test('"1 row", not "1 rows"; npm start builds only when the sources changed', as
   writeFileSync(join(dir, 'one.log'), '2024-01-15T01:30:00.000Z|action=accept|src=192.168.1.50|dst=10.0.0.1|dst_port=443\n');
   const f = await pipelineFixture(dir);
   cleanups.push(f.cleanup);
-  const run = await runCli(['run'], { ...f.env, REDIS_URL: '' });
+  const run = await runCli(['run'], { ...f.env, LOGPIPE_QUEUE_URL: '' });
   assert.match(run.output, /logpipe run: 1 record, 0 quarantined/);
   assert.match(run.output, /^Q1 .* — 1 row, /m);
   const bundle = packagePath('dist', 'logpipe.mjs');

@@ -3,53 +3,34 @@
  * database and Redis prefix, and checking the result: exact counts, no duplicates.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import type pg from 'pg';
-import { CLI_BUNDLE } from '../../src/paths.js';
+import { spawnCli, type CliProcess } from '../../src/core/spawn.js';
+import { wait } from '../../src/core/wait.js';
 import { createPool } from '../../src/store/db.js';
-import { dropRedisPrefix, REDIS_URL, tempDatabase, uniqueName, type TempDatabase } from './services.js';
+import { dropQueue, REDIS_URL, tempDatabase, uniqueName, type TempDatabase } from './services.js';
 import type { GenerateReport } from '../../src/generator/generate.js';
 import { LOG_TYPES } from '../../src/logtypes/registry.js';
 import { DEFAULT_WATCHED_PORTS, ROLLUPS } from '../../src/logtypes/rollups.js';
 import { rollupDifferences } from '../../src/store/rollups.js';
-import { fileStatuses } from '../../src/store/status.js';
+import { committedTotals, fileStatuses } from '../../src/store/status.js';
 
-/** The CLI as users run it: the bundle `npm run build` writes (the `logpipe` bin). */
-export const CLI = CLI_BUNDLE();
+export type Proc = CliProcess;
 
-export interface Proc {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  output: () => string;
-}
-
-const running = new Set<ChildProcess>();
+const running = new Set<CliProcess>();
 
 /** SIGKILLs every child a test started and did not see exit (a failed test must not leave them). */
 export async function killStragglers(): Promise<void> {
   const left = [...running];
-  for (const c of left) c.kill('SIGKILL');
-  await Promise.all(left.map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('exit', r)))));
+  for (const p of left) p.child.kill('SIGKILL');
+  await Promise.all(left.map((p) => p.exited));
 }
 
-/** `as`: run as another user (uid and gid), e.g. nobody, to meet permissions root ignores. */
+/** logpipe as a child process with exactly `env` (LOGPIPE_LOG_LEVEL warn unless given); `as`: another user. */
 export function startCli(args: string[], env: Record<string, string>, as?: { uid: number; gid: number }): Proc {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH ?? '', LOGPIPE_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...as,
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  running.add(child);
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code, signal) => {
-      running.delete(child);
-      resolve(signal ? null : code);
-    }),
-  );
-  return { child, exited, output: () => out };
+  const p = spawnCli(args, { env, as });
+  running.add(p);
+  void p.exited.then(() => running.delete(p));
+  return p;
 }
 
 export async function runCli(
@@ -69,47 +50,44 @@ export interface PipelineFixture {
   db: TempDatabase;
   pool: pg.Pool;
   prefix: string;
-  /** Environment for logpipe child processes: this fixture's database, Redis prefix and LOG_DIR. */
+  queueUrl: string;
+  /** Environment for logpipe child processes: this fixture's database, queue (URL and prefix) and LOG_DIR. */
   env: Record<string, string>;
   cleanup(): Promise<void>;
 }
 
-/** A database and a Redis prefix of their own for one test, and the environment pointing at them. */
-export async function pipelineFixture(logDir: string, settings: Record<string, string> = {}): Promise<PipelineFixture> {
+/**
+ * A database and a queue of their own for one test (on the server at `queueUrl`: Redis unless
+ * told), and the environment pointing at them.
+ */
+export async function pipelineFixture(logDir: string, settings: Record<string, string> = {}, queueUrl = REDIS_URL): Promise<PipelineFixture> {
   const db = await tempDatabase();
   const pool = createPool(db.url, 2);
   const prefix = uniqueName('lp');
   return {
-    db, pool, prefix,
-    env: { DATABASE_URL: db.url, REDIS_URL, LOGPIPE_QUEUE_PREFIX: prefix, LOG_DIR: logDir, LOGPIPE_CLAIM_IDLE_MS: '500', ...settings },
+    db, pool, prefix, queueUrl,
+    env: { DATABASE_URL: db.url, LOGPIPE_QUEUE_URL: queueUrl, LOGPIPE_QUEUE_PREFIX: prefix, LOG_DIR: logDir, LOGPIPE_CLAIM_IDLE_MS: '500', ...settings },
     async cleanup() {
       await pool.end();
       await db.drop();
-      await dropRedisPrefix(prefix);
+      await dropQueue(queueUrl, prefix);
     },
   };
 }
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until `check` returns true or the time is up. */
 export async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (await check()) return;
-    await sleep(100);
+    await wait(50);
   }
   throw new Error(`timed out waiting for ${what}`);
 }
 
 /** Lines committed so far; 0 while the pipeline has not created its schema yet. */
 export async function committedLines(pool: pg.Pool): Promise<number> {
-  try {
-    return (await pool.query(`SELECT coalesce(sum(line_count), 0)::bigint AS n FROM logpipe.chunks`)).rows[0].n;
-  } catch (err) {
-    if ((err as { code?: string }).code === '42P01' || (err as { code?: string }).code === '3F000') return 0;
-    throw err;
-  }
+  return (await committedTotals(pool)).lines;
 }
 
 /**

@@ -1,17 +1,20 @@
 /**
- * Real services for tests: each test file gets its own PostgreSQL database and Redis key prefix,
- * and removes them afterwards, so tests can run beside a benchmark.
+ * Real services for tests: each test gets its own PostgreSQL database and queue (Redis key prefix
+ * or NATS stream), and removes them afterwards, so tests can run beside a benchmark.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
-import { Redis } from 'ioredis';
-import { deletePrefixedKeys } from '../../src/queue/keys.js';
+import { openQueue } from '../../src/queue/registry.js';
+import { QueueCommonSettings } from '../../src/queue/types.js';
 
 export const ADMIN_URL = process.env.LOGPIPE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.LOGPIPE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
+export const NATS_URL = process.env.LOGPIPE_TEST_NATS ?? 'nats://127.0.0.1:4222';
 
 export interface TempDatabase {
   url: string;
@@ -43,13 +46,18 @@ export async function tempDatabase(): Promise<TempDatabase> {
   };
 }
 
-/** Deletes every key under a test's prefix. */
-export async function dropRedisPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
+/** A handle on a test's own queue (its prefix names it) on the server at `url`, for stats and checks. */
+export function testQueue(url: string, prefix: string, settings: Record<string, unknown> = {}) {
+  return openQueue({ ...QueueCommonSettings.parse({ prefix, ...settings }), url }, `test-${process.pid}`, 5_000);
+}
+
+/** Removes a test's queue (Redis keys under its prefix, or its NATS stream). */
+export async function dropQueue(url: string, prefix: string): Promise<void> {
+  const q = testQueue(url, prefix);
   try {
-    await deletePrefixedKeys(redis, prefix);
+    await q.destroy();
   } finally {
-    redis.disconnect();
+    await q.close();
   }
 }
 
@@ -82,4 +90,58 @@ export async function freePort(): Promise<number> {
   const port = (server.address() as { port: number }).port;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** A nats-server of a test's own (JetStream, file store in a temporary directory), to kill and restart. */
+export interface PrivateNats {
+  url: string;
+  start(): Promise<void>;
+  /** SIGKILL, as a crash: nothing flushed on the way out. */
+  kill(): Promise<void>;
+  /** Killed for good and its store removed. */
+  stop(): Promise<void>;
+}
+
+export async function privateNatsServer(): Promise<PrivateNats | null> {
+  const bin = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'].find((p) => existsSync(p));
+  if (!bin) return null;
+  const port = await freePort();
+  const store = mkdtempSync(join(tmpdir(), 'logpipe-nats-'));
+  let child: ChildProcess | null = null;
+  const server: PrivateNats = {
+    url: `nats://127.0.0.1:${port}`,
+    async start() {
+      child = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], { stdio: 'ignore' });
+      for (let i = 0; i < 100; i++) {
+        if (await listening(port)) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`nats-server on port ${port} did not start`);
+    },
+    async kill() {
+      const c = child;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
+      const gone = new Promise((r) => c.once('exit', r));
+      c.kill('SIGKILL');
+      await gone;
+    },
+    async stop() {
+      await server.kill();
+      rmSync(store, { recursive: true, force: true });
+    },
+  };
+  await server.start();
+  return server;
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+export function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
 }

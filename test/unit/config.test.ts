@@ -3,12 +3,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, didYouMean, loadConfig, originOf, redactedConfig, redactUrl } from '../../src/config/load.js';
+import { ConfigError, didYouMean, loadConfig, originOf, redactedConfig } from '../../src/config/load.js';
+import { redactUrl } from '../../src/core/redact.js';
+import { chosenBackend } from '../../src/queue/registry.js';
 
 test('defaults apply with an empty environment, nested ones included', () => {
   const c = loadConfig({ env: {} });
   assert.equal(c.databaseUrl, undefined);
-  assert.equal(c.redisUrl, undefined);
+  assert.equal(c.queue.url, undefined);
+  assert.equal(chosenBackend(c.queue).name, 'memory');
   assert.equal(c.logDir, './data/logs');
   assert.equal(c.chunk.maxLines, 5000);
   assert.equal(c.queue.prefix, 'logpipe');
@@ -17,11 +20,13 @@ test('defaults apply with an empty environment, nested ones included', () => {
 test("the seed's variables select servers; DATABASE_URL / REDIS_URL win over them", () => {
   const seed = loadConfig({ env: { PG_HOST: 'db', PG_PORT: '5433', PG_DB: 'logs', PG_USER: 'u', PG_PASSWORD: 'p@ss', REDIS_HOST: 'cache', REDIS_PORT: '6380', LOG_DIR: '/var/log/x' } });
   assert.equal(seed.databaseUrl, 'postgres://u:p%40ss@db:5433/logs');
-  assert.equal(seed.redisUrl, 'redis://cache:6380');
+  assert.equal(seed.queue.url, 'redis://cache:6380');
+  assert.equal(originOf(seed, 'queue.url'), 'REDIS_HOST/REDIS_PORT');
   assert.equal(seed.logDir, '/var/log/x');
   const urls = loadConfig({ env: { PG_HOST: 'db', DATABASE_URL: 'postgres://a@b/c', REDIS_URL: 'redis://r:1', REDIS_HOST: 'x' } });
   assert.equal(urls.databaseUrl, 'postgres://a@b/c');
-  assert.equal(urls.redisUrl, 'redis://r:1');
+  assert.equal(urls.queue.url, 'redis://r:1');
+  assert.equal(chosenBackend(urls.queue).name, 'redis');
 });
 
 test('precedence: flags > environment > file > defaults', () => {
@@ -76,7 +81,7 @@ test('an unknown key gets a did-you-mean; YAML files work; URLs must have the ri
   assert.equal(y.input.timezone, 'Europe/Berlin');
   assert.equal(originOf(y, 'processor.batchChunks'), `config file ${join(dir, 'c.yaml')}`);
   assert.throws(() => loadConfig({ env: { DATABASE_URL: 'redis://127.0.0.1:6379' } }), /databaseUrl: PostgreSQL URLs start with postgres:\/\/ or postgresql:\/\/ \(got "redis:\/\/127\.0\.0\.1:6379" from DATABASE_URL\)/);
-  assert.throws(() => loadConfig({ env: { REDIS_URL: 'http://x' } }), /redisUrl: Redis URLs start with redis:\/\/ or rediss:\/\//);
+  assert.throws(() => loadConfig({ env: { REDIS_URL: 'http://x' } }), /queue\.url: no queue backend for http:\/\/ URLs \(expected redis:\/\/, rediss:\/\/, nats:\/\/, tls:\/\/\) \(got "http:\/\/x" from REDIS_URL\)/);
   assert.throws(() => loadConfig({ env: { LOGPIPE_TIMEZONE: 'Mars/Base' } }), /input\.timezone: not an IANA time zone/);
   assert.equal(originOf(loadConfig({ env: { PG_HOST: 'db' } }), 'databaseUrl'), 'PG_HOST/PG_PORT/PG_DB/PG_USER/PG_PASSWORD');
   assert.equal(originOf(loadConfig({ env: {}, flags: { 'processor.batchChunks': 3 } }), 'processor.batchChunks'), '--processor-batch-chunks');
@@ -87,4 +92,28 @@ test('an unknown key gets a did-you-mean; YAML files work; URLs must have the ri
 test('the printed configuration carries no password', () => {
   const c = redactedConfig(loadConfig({ env: { DATABASE_URL: 'postgres://u:s3cret@h/d', REDIS_URL: 'redis://:r3dis@h:6379' } }));
   assert.doesNotMatch(JSON.stringify(c), /s3cret|r3dis/);
+});
+
+test('the queue backend follows from the URL, or queue.kind; a choice that cannot work is refused', () => {
+  const nats = loadConfig({ env: { NATS_URL: 'nats://127.0.0.1:4222' } });
+  assert.equal(chosenBackend(nats.queue).name, 'nats');
+  assert.equal(originOf(nats, 'queue.url'), 'NATS_URL');
+  assert.equal((nats.queue.nats as { storage: string }).storage, 'file', "the backend's own settings have defaults");
+  // Both offered: the kind says which; without it, an error naming both.
+  assert.throws(() => loadConfig({ env: { REDIS_URL: 'redis://r', NATS_URL: 'nats://n' } }), /REDIS_URL and NATS_URL are all set: say which queue to use with LOGPIPE_QUEUE_KIND/);
+  const chosen = loadConfig({ env: { REDIS_URL: 'redis://r', NATS_URL: 'nats://n', LOGPIPE_QUEUE_KIND: 'nats' } });
+  assert.equal(chosen.queue.url, 'nats://n');
+  assert.throws(() => loadConfig({ env: { LOGPIPE_QUEUE_KIND: 'nats' } }), /queue\.url: queue\.kind nats needs a URL: set NATS_URL/);
+  assert.throws(() => loadConfig({ env: {}, flags: { 'queue.kind': 'redis', 'queue.url': 'nats://n' } }), /queue\.url: a NATS JetStream URL, but queue\.kind is redis/);
+  assert.throws(() => loadConfig({ env: { LOGPIPE_QUEUE_KIND: 'kafka' } }), /queue\.kind/);
+  // The environment's URL overrides a config file's; a flag overrides both.
+  const dir = mkdtempSync(join(tmpdir(), 'logpipe-cfg-'));
+  writeFileSync(join(dir, 'q.yaml'), 'queue:\n  url: nats://from-file\n  nats:\n    replicas: 3\n');
+  assert.equal((loadConfig({ file: join(dir, 'q.yaml'), env: {} }).queue.nats as { replicas: number }).replicas, 3);
+  assert.equal(loadConfig({ file: join(dir, 'q.yaml'), env: { NATS_URL: 'nats://from-env' } }).queue.url, 'nats://from-env');
+  assert.equal(loadConfig({ file: join(dir, 'q.yaml'), env: { NATS_URL: 'nats://from-env' }, flags: { 'queue.url': 'nats://flag' } }).queue.url, 'nats://flag');
+  writeFileSync(join(dir, 'r.yaml'), 'queue:\n  nats:\n    replica: 3\n');
+  assert.throws(() => loadConfig({ file: join(dir, 'r.yaml'), env: {} }), /queue\.nats\.replica: unknown setting — did you mean queue\.nats\.replicas\?/);
+  writeFileSync(join(dir, 'old.json'), JSON.stringify({ redisUrl: 'redis://x' }));
+  assert.throws(() => loadConfig({ file: join(dir, 'old.json'), env: {} }), /redisUrl: renamed queue\.url/);
 });

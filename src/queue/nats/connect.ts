@@ -1,0 +1,23 @@
+import type { ConnectionOptions } from 'nats';
+
+/**
+ * Connection options from a queue URL: nats:// (or tls://, TLS required) host and port; a user
+ * and password, or a token alone, from the URL's user part (nats.js does not read them there).
+ * Reconnects for ever: a NATS restart is waited out, never fatal.
+ */
+export function connectOptions(url: string, name: string, timeoutMs: number): ConnectionOptions {
+  const u = new URL(url);
+  const tls = u.protocol === 'tls:';
+  const auth = u.password
+    ? { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) }
+    : u.username ? { token: decodeURIComponent(u.username) } : {};
+  return {
+    servers: `${tls ? 'tls' : 'nats'}://${u.host}`,
+    ...auth,
+    ...(tls ? { tls: {} } : {}),
+    name,
+    timeout: timeoutMs,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+  };
+}
