@@ -6,18 +6,19 @@
  * not a full one. At most `capacity` messages are held at a time (received, parsing or parsed),
  * so memory stays bounded.
  */
-import { Backoff } from '../backoff.js';
-import type { Logger } from '../logger.js';
+import { Backoff } from '../core/backoff.js';
+import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { reject } from '../logtypes/types.js';
 import { BadChunk } from '../queue/chunk.js';
 import type { ChunkQueue, Delivery } from '../queue/types.js';
-import type { PreparedChunk } from '../store/ledger.js';
+import type { Pending } from './commit-policy.js';
 import type { ParsePool } from './parse-pool.js';
 
-/** A received message: its chunk parsed, or null when it was not a logpipe chunk (only to acknowledge). */
+/** A received message: its chunk prepared, or null when it was not a logpipe chunk (only to acknowledge). */
 export interface Taken {
   id: string;
-  prepared: PreparedChunk | null;
+  pending: Pending | null;
 }
 
 /** A promise and the function that settles it (Promise.withResolvers, which Node 20 lacks). */
@@ -47,6 +48,8 @@ export class Intake {
     private readonly queue: ChunkQueue,
     private readonly parser: ParsePool,
     private readonly capacity: number,
+    /** Deliveries after which a chunk is quarantined whole instead of parsed (queue.maxDeliveries). */
+    private readonly maxDeliveries: number,
     private readonly log: Logger,
     private readonly metrics: Metrics,
   ) {}
@@ -93,8 +96,14 @@ export class Intake {
     const seq = this.arrived++;
     this.held++;
     this.notify(); // a waiting loop claims it now, not once a later one is parsed
-    this.parser.parse(d.message).then(
-      (prepared) => this.push(seq, { id: d.id, prepared }),
+    // Delivered this often and never committed: every processor that took it died on it. Its
+    // lines go to the quarantine (evidence kept) instead of round the queue for ever.
+    const refusal = d.attempt > this.maxDeliveries
+      ? reject('delivery_limit', `delivered ${d.attempt} times without being committed (queue.maxDeliveries ${this.maxDeliveries})`)
+      : undefined;
+    if (refusal) this.log.error({ id: d.id, attempt: d.attempt }, 'chunk delivered too often without a commit: quarantining its lines');
+    this.parser.prepare(d.message, refusal ? { kind: 'quarantine', rejected: refusal } : undefined).then(
+      (prepared) => this.push(seq, { id: d.id, pending: { prepared, message: d.message, refusal } }),
       (err: Error) => {
         if (!(err instanceof BadChunk)) {
           // A bug, not bad input: stop the processor rather than guess (the message stays pending).
@@ -106,7 +115,7 @@ export class Intake {
         // notices the missing range and publishes it again.
         this.metrics.chunksUndecodable.inc();
         this.log.error({ id: d.id, err: err.message }, 'undecodable message dropped from the queue');
-        this.push(seq, { id: d.id, prepared: null });
+        this.push(seq, { id: d.id, pending: null });
       },
     );
   }

@@ -7,12 +7,13 @@ import type { ParseContext } from '../logtypes/envelope/types.js';
 import { LOG_TYPES, parseLine } from '../logtypes/registry.js';
 import { TimeZone } from '../logtypes/time.js';
 import { reject, type PgType, type Rejected } from '../logtypes/types.js';
+import { coversLine, rangeKey, type FileRange } from '../core/range.js';
 import { BadChunk, type Chunk } from '../queue/chunk.js';
-import { CopyBuffer } from '../store/copy-buffer.js';
 import { encodeBytea, encodeValue, escapeCopyText } from '../store/copy-text.js';
 import { DEFAULT_WATCHED_PORTS } from '../logtypes/rollups.js';
 import { dayOf } from '../store/partitions.js';
-import { RollupCounter, rollupPlans, type RollupColumns, type RollupPlans } from './rollup-counts.js';
+import { emptyRows, packTypeKey, type ChunkRows } from '../store/rows.js';
+import { RollupCounter, rollupPlans, type RollupPlans } from './rollup-counts.js';
 
 const HOUR_MS = 3_600_000;
 const COLUMN_TYPES: PgType[][] = LOG_TYPES.map((t) => t.columns.map((c) => c.type));
@@ -26,46 +27,8 @@ export function setWatchedPorts(ports: readonly number[]): void {
   plans = rollupPlans(ports);
 }
 
-// Numeric map keys, so counting costs no string per line: a type index and a rollup key index
-// each fit in 4 bits.
-export const packTypeKey = (n: number, typeIndex: number) => n * 16 + typeIndex;
-export const unpackTypeKey = (k: number): [n: number, typeIndex: number] => [Math.floor(k / 16), k % 16];
-
-export interface ChunkRows {
-  /** COPY text rows per log type (index into LOG_TYPES). */
-  rows: CopyBuffer[];
-  /** COPY text rows for logpipe.quarantine. */
-  quarantine: CopyBuffer;
-  records: number;
-  quarantined: number;
-  blank: number;
-  lineCount: number;
-  /** packTypeKey(day, typeIndex) of the rows (partitions needed). */
-  days: Set<number>;
-  /** packTypeKey(hour since the epoch, typeIndex) → events, for the hourly rollup. */
-  hours: Map<number, number>;
-  /** The records counted into every declared rollup (src/logtypes/rollups.ts), as column strings. */
-  rollups: RollupColumns[];
-  /** Quarantined lines per `log type name (or none)` TAB `reason`, for metrics and logpipe.quarantine_counts. */
-  reasons: Map<string, number>;
-}
-
-export interface Segment {
-  start: number;
-  end: number;
-  firstLine: number;
-  lineCount: number;
-}
-
-function emptyRows(): ChunkRows {
-  return {
-    rows: LOG_TYPES.map(() => new CopyBuffer()), quarantine: new CopyBuffer(), records: 0, quarantined: 0, blank: 0, lineCount: 0,
-    days: new Set(), hours: new Map(), rollups: [], reasons: new Map(),
-  };
-}
-
 class RowBuilder {
-  readonly out = emptyRows();
+  readonly out = emptyRows(LOG_TYPES.length);
   // Lines come in time order, so per type the hour (and day) rarely change from one line to the
   // next: events are counted in runs and the maps touched only when the hour changes.
   private readonly hour: number[] = LOG_TYPES.map(() => -1);
@@ -161,42 +124,68 @@ export function contextOf(chunk: Chunk): ParseContext {
   try {
     zone = TimeZone.of(chunk.tz ?? 'UTC');
   } catch {
-    throw new BadChunk(`chunk ${chunk.fileId}:${chunk.start}: unknown time zone "${chunk.tz}"`);
+    throw new BadChunk(`chunk ${rangeKey(chunk)}: unknown time zone "${chunk.tz}"`);
   }
   const ref = chunk.mtime ?? Date.now();
   const wall = new Date(ref + zone.offsetAt(ref) * 60_000);
   return { zone, year: chunk.year ?? null, refYear: wall.getUTCFullYear(), refMonth: wall.getUTCMonth() + 1 };
 }
 
-/**
- * Parses a chunk. With `skip`, lines for which it returns true (already committed by an
- * overlapping chunk) are left out, and `segments` says which byte/line ranges were kept.
- */
-export function parseChunk(
-  chunk: Chunk,
-  skip?: (lineNo: number) => boolean,
-  /** Last resort when PostgreSQL refused the chunk: quarantine every non-blank line with this. */
-  refuseAll?: Rejected,
-): { rows: ChunkRows; segments: Segment[] } {
-  const b = new RowBuilder(chunk.fileId, contextOf(chunk), refuseAll);
-  const { payload } = chunk;
-  const clean = !skip && !refuseAll && !chunk.truncated?.length && payload.indexOf(0) === -1 && isUtf8(payload);
-  if (clean) {
-    // Fast path: one decode and one split for the whole chunk.
-    const lines = payload.toString('utf8').split('\n');
-    if (lines[lines.length - 1] === '') lines.pop();
-    if (lines.length !== chunk.lineCount) throw new BadChunk(`chunk ${chunk.fileId}:${chunk.start} has ${lines.length} lines, header says ${chunk.lineCount}`);
-    for (let i = 0; i < lines.length; i++) b.line(chunk.firstLine + i, lines[i]);
-    return { rows: b.finish(), segments: [{ start: chunk.start, end: chunk.end, firstLine: chunk.firstLine, lineCount: chunk.lineCount }] };
-  }
+/** A chunk's rows, and the parts of its range they cover (the whole range, or what an overlap left). */
+export interface PreparedRows {
+  rows: ChunkRows;
+  segments: FileRange[];
+}
 
-  // Slow path: line by line on bytes, for damaged chunks and partial re-writes.
+/**
+ * How to prepare a chunk: parse it; parse the lines `covered` does not hold; or quarantine every
+ * line (those `covered` does not hold) as `rejected`.
+ */
+export type PrepareMode =
+  | { kind: 'parse' }
+  | { kind: 'uncommitted'; covered: FileRange[] }
+  | { kind: 'quarantine'; rejected: Rejected; covered?: FileRange[] };
+
+export function prepareChunk(chunk: Chunk, mode: PrepareMode = { kind: 'parse' }): PreparedRows {
+  switch (mode.kind) {
+    case 'parse':
+      return parseChunk(chunk);
+    case 'uncommitted':
+      return walkLines(chunk, new RowBuilder(chunk.fileId, contextOf(chunk)), (n) => coversLine(mode.covered, n));
+    case 'quarantine': {
+      const { covered } = mode;
+      return walkLines(chunk, new RowBuilder(chunk.fileId, contextOf(chunk), mode.rejected), covered && ((n) => coversLine(covered, n)));
+    }
+  }
+}
+
+/** Parses every line of a chunk. */
+export function parseChunk(chunk: Chunk): PreparedRows {
+  const b = new RowBuilder(chunk.fileId, contextOf(chunk));
+  const { payload } = chunk;
+  if (chunk.truncated?.length || payload.indexOf(0) !== -1 || !isUtf8(payload)) return walkLines(chunk, b);
+  // Fast path: one decode and one split for the whole chunk.
+  const lines = payload.toString('utf8').split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  if (lines.length !== chunk.lineCount) throw new BadChunk(`chunk ${rangeKey(chunk)} has ${lines.length} lines, header says ${chunk.lineCount}`);
+  for (let i = 0; i < lines.length; i++) b.line(chunk.firstLine + i, lines[i]);
+  const { fileId, start, end, firstLine, lineCount } = chunk;
+  return { rows: b.finish(), segments: [{ fileId, start, end, firstLine, lineCount }] };
+}
+
+/**
+ * Line by line on bytes, for damaged chunks and partial re-writes: lines for which `skip`
+ * returns true (committed by an overlapping chunk) are left out, and the segments say which
+ * runs of lines were kept.
+ */
+function walkLines(chunk: Chunk, b: RowBuilder, skip?: (lineNo: number) => boolean): PreparedRows {
+  const { payload } = chunk;
   const truncated = new Map(chunk.truncated ?? []);
-  const segments: Segment[] = [];
-  let current: Segment | null = null;
+  const segments: FileRange[] = [];
+  let current: FileRange | null = null;
   let pos = 0;
   let offset = chunk.start;
-  const mismatch = () => new BadChunk(`chunk ${chunk.fileId}:${chunk.start}: its payload does not hold the ${chunk.lineCount} lines its header says`);
+  const mismatch = () => new BadChunk(`chunk ${rangeKey(chunk)}: its payload does not hold the ${chunk.lineCount} lines its header says`);
   for (let i = 0; i < chunk.lineCount; i++) {
     if (pos >= payload.length) throw mismatch();
     let nl = payload.indexOf(10, pos);
@@ -208,7 +197,7 @@ export function parseChunk(
     if (skip?.(lineNo)) {
       current = null;
     } else {
-      if (!current) segments.push((current = { start: offset, end: offset, firstLine: lineNo, lineCount: 0 }));
+      if (!current) segments.push((current = { fileId: chunk.fileId, start: offset, end: offset, firstLine: lineNo, lineCount: 0 }));
       current.end = offset + originalBytes;
       current.lineCount++;
       if (truncated.has(i)) b.rejectBytes(lineNo, reject('line_too_long', `line of ${truncated.get(i)} bytes, first ${raw.length} kept`), raw);

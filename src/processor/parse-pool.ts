@@ -6,11 +6,11 @@
  */
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../core/logger.js';
 import { DEFAULT_WATCHED_PORTS } from '../logtypes/rollups.js';
-import { BadChunk, type Chunk, type EncodedChunk } from '../queue/chunk.js';
-import type { ChunkRows } from './parse-chunk.js';
-import { fromWire, type ParseReply, type ParseRequest } from './parse-wire.js';
+import { BadChunk, type EncodedChunk } from '../queue/chunk.js';
+import type { PrepareMode } from './parse-chunk.js';
+import { fromWire, type ParseReply, type ParseRequest, type PreparedChunk } from './parse-wire.js';
 
 /** The worker script next to this module: the bundle's or the compiled one. */
 function workerUrl(): URL {
@@ -19,7 +19,7 @@ function workerUrl(): URL {
 }
 
 interface Pending {
-  resolve(v: { chunk: Chunk; rows: ChunkRows }): void;
+  resolve(v: PreparedChunk): void;
   reject(err: Error): void;
 }
 
@@ -82,8 +82,11 @@ export class ParsePool {
     return t;
   }
 
-  /** Decodes and parses one message on the least busy thread. Rejects with BadChunk if it is not a logpipe chunk. */
-  parse(message: EncodedChunk): Promise<{ chunk: Chunk; rows: ChunkRows }> {
+  /**
+   * Decodes and prepares one message on the least busy thread (parsed, or with `mode` its
+   * uncommitted lines, or every line quarantined). Rejects with BadChunk if it is not a logpipe chunk.
+   */
+  prepare(message: EncodedChunk, mode: PrepareMode = { kind: 'parse' }): Promise<PreparedChunk> {
     if (this.closed) return Promise.reject(new Error('parse pool closed'));
     if (this.broken) return Promise.reject(this.broken);
     const t = this.threads.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
@@ -93,7 +96,7 @@ export class ParsePool {
       // The body is often a view into a larger buffer (a socket read), which a plain postMessage
       // would clone whole: copy just its bytes and move them.
       const body = new Uint8Array(message.body);
-      t.worker.postMessage({ id, header: message.header, body } satisfies ParseRequest, [body.buffer]);
+      t.worker.postMessage({ id, header: message.header, body, mode } satisfies ParseRequest, [body.buffer]);
     });
   }
 

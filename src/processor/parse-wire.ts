@@ -2,22 +2,31 @@
  * What crosses between the processor's main thread and its parse threads: an encoded chunk one
  * way, its COPY rows and counts the other, with the buffers moved (transferred), not copied.
  */
-import type { Chunk, ChunkHeader } from '../queue/chunk.js';
+import type { FileRange } from '../core/range.js';
+import type { ChunkHeader } from '../queue/chunk.js';
 import { CopyBuffer } from '../store/copy-buffer.js';
-import type { ChunkRows } from './parse-chunk.js';
+import type { BatchItem } from '../store/ledger.js';
+import type { ChunkRows } from '../store/rows.js';
+import type { PrepareMode } from './parse-chunk.js';
 
-/** An encoded chunk on its way to a parse thread; the body arrives as a plain Uint8Array. */
+/** An encoded chunk on its way to a parse thread, and how to prepare it; the body arrives as a plain Uint8Array. */
 export interface ParseRequest {
   id: number;
   header: string;
   body: Uint8Array;
+  mode: PrepareMode;
+}
+
+/** A chunk ready for the ledger: its header (range and context), the parts to write, its rows. */
+export interface PreparedChunk extends BatchItem {
+  range: ChunkHeader;
 }
 
 /** ChunkRows with its buffers as plain bytes, as they cross the thread boundary. */
 type WireRows = Omit<ChunkRows, 'rows' | 'quarantine'> & { rows: [Uint8Array, number][]; quarantine: [Uint8Array, number] };
 
 export type ParseReply =
-  | { id: number; ok: true; header: ChunkHeader; payload: Uint8Array; rows: WireRows; transfer: ArrayBuffer[] }
+  | { id: number; ok: true; header: ChunkHeader; segments: FileRange[]; rows: WireRows; transfer: ArrayBuffer[] }
   | { id: number; ok: false; badChunk: boolean; error: string };
 
 /**
@@ -35,24 +44,18 @@ function movable(b: Buffer, transfer: ArrayBuffer[]): Uint8Array {
   return new Uint8Array(ab, b.byteOffset, b.byteLength);
 }
 
-/** Worker side: a parsed chunk as a message, its buffers moved rather than copied. */
-export function toTransfer(chunk: Chunk, rows: ChunkRows): Omit<Extract<ParseReply, { ok: true }>, 'id' | 'ok'> {
+/** Worker side: a prepared chunk as a message, its buffers moved rather than copied (the payload stays behind). */
+export function toTransfer(header: ChunkHeader, segments: FileRange[], rows: ChunkRows): Omit<Extract<ParseReply, { ok: true }>, 'id' | 'ok'> {
   const transfer: ArrayBuffer[] = [];
-  const { payload, ...header } = chunk;
   const wire = (c: CopyBuffer): [Uint8Array, number] => [movable(c.bytes(), transfer), c.rows];
-  return {
-    header,
-    payload: movable(payload, transfer),
-    rows: { ...rows, rows: rows.rows.map(wire), quarantine: wire(rows.quarantine) },
-    transfer,
-  };
+  return { header, segments, rows: { ...rows, rows: rows.rows.map(wire), quarantine: wire(rows.quarantine) }, transfer };
 }
 
 const asBuffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
-/** Main-thread side: the parsed chunk back in its usual shape. */
-export function fromWire(reply: Extract<ParseReply, { ok: true }>): { chunk: Chunk; rows: ChunkRows } {
+/** Main-thread side: the prepared chunk back in its usual shape. */
+export function fromWire(reply: Extract<ParseReply, { ok: true }>): PreparedChunk {
   const buf = ([bytes, n]: [Uint8Array, number]) => CopyBuffer.of(asBuffer(bytes), n);
   const r = reply.rows;
-  return { chunk: { ...reply.header, payload: asBuffer(reply.payload) }, rows: { ...r, rows: r.rows.map(buf), quarantine: buf(r.quarantine) } };
+  return { range: reply.header, segments: reply.segments, rows: { ...r, rows: r.rows.map(buf), quarantine: buf(r.quarantine) } };
 }

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { LOG_TYPES } from '../logtypes/registry.js';
 import { BadChunk, decodeChunk } from '../queue/chunk.js';
-import { parseChunk, setWatchedPorts } from './parse-chunk.js';
+import { parseChunk, prepareChunk, setWatchedPorts } from './parse-chunk.js';
 import { toTransfer, type ParseReply, type ParseRequest } from './parse-wire.js';
 
 const port = parentPort;
@@ -29,11 +29,12 @@ function warmUp(lines = 5_000): void {
 }
 warmUp();
 
-port.on('message', ({ id, header, body }: ParseRequest) => {
+port.on('message', ({ id, header, body, mode }: ParseRequest) => {
   let reply: ParseReply;
   try {
-    const chunk = decodeChunk({ header, body });
-    reply = { id, ok: true, ...toTransfer(chunk, parseChunk(chunk).rows) };
+    const { payload, ...chunkHeader } = decodeChunk({ header, body });
+    const { rows, segments } = prepareChunk({ ...chunkHeader, payload }, mode);
+    reply = { id, ok: true, ...toTransfer(chunkHeader, segments, rows) };
   } catch (err) {
     reply = { id, ok: false, badChunk: err instanceof BadChunk, error: (err as Error).message };
   }

@@ -8,6 +8,7 @@
  */
 import { filterValues, ROLLUPS } from '../logtypes/rollups.js';
 import type { Value } from '../logtypes/types.js';
+import type { RollupColumns } from '../store/rows.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -15,13 +16,6 @@ const DAY_MS = 86_400_000;
 /** Counts of one (bucket, key): events, or [events, first ms, last ms] for first/last rollups. */
 type Count = number | [number, number, number];
 type Level = Map<unknown, Level | Count>;
-
-/** A rollup's counts of a chunk (or a batch): column name → newline-joined values, and how many rows. */
-export interface RollupColumns {
-  rows: number;
-  /** bucket (hour or day number since the epoch; absent for 'all'), the key columns, events[, first, last] ms. */
-  columns: string[];
-}
 
 interface Plan {
   index: number;
@@ -124,17 +118,4 @@ export class RollupCounter {
       return { rows: cols[0].length, columns: cols.map((c) => c.join('\n')) };
     });
   }
-}
-
-/** Appends the counts of another chunk of the same batch (PostgreSQL sums the duplicates). */
-export function appendRollupColumns(into: RollupColumns[], from: RollupColumns[]): void {
-  from.forEach((r, i) => {
-    if (r.rows === 0) return;
-    if (into[i].rows === 0) into[i] = { rows: r.rows, columns: [...r.columns] };
-    else into[i] = { rows: into[i].rows + r.rows, columns: into[i].columns.map((c, j) => `${c}\n${r.columns[j]}`) };
-  });
-}
-
-export function emptyRollupColumns(): RollupColumns[] {
-  return ROLLUPS.map(() => ({ rows: 0, columns: [] }));
 }

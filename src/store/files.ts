@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import type { FileRange } from '../core/range.js';
 import { BOOK_SCHEMA } from './schema.js';
 
 /** Bytes of a file's start that identify it (decompressed, for a .gz). */
@@ -65,14 +66,6 @@ export async function registerFile(
   return r.rows[0];
 }
 
-/** A committed byte range of a file; `line` is its first line, `lines` how many. */
-export interface CommittedRange {
-  start: number;
-  end: number;
-  line: number;
-  lines: number;
-}
-
 export interface ResumePoint {
   /** End of the committed prefix: where reading resumes. */
   offset: number;
@@ -81,7 +74,7 @@ export interface ResumePoint {
   /** Lines committed in all (prefix and beyond). */
   committedLines: number;
   /** Committed ranges after a gap (another reader's, or a re-cut): their chunks are not published again. */
-  later: CommittedRange[];
+  later: FileRange[];
 }
 
 /** Where to resume a file: the end of its committed prefix, from the ledger (the truth, not the queue). */
@@ -97,7 +90,7 @@ export async function resumePoint(pool: pg.Pool, fileId: number): Promise<Resume
       rp.offset = c.end_offset;
       rp.line = c.first_line + c.line_count;
     } else {
-      rp.later.push({ start: c.start_offset, end: c.end_offset, line: c.first_line, lines: c.line_count });
+      rp.later.push({ fileId, start: c.start_offset, end: c.end_offset, firstLine: c.first_line, lineCount: c.line_count });
     }
   }
   return rp;

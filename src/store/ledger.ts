@@ -1,140 +1,136 @@
 /**
- * Commits parsed chunks exactly once. In ONE transaction: the chunks' byte ranges go into the
- * ledger (logpipe.chunks), their records into the typed tables, their rejected lines into
- * quarantine and their counts into the rollups. The ledger's no-overlap constraint makes a
- * redelivered chunk a no-op, and a chunk that overlaps committed ones only partly (re-cut after
- * a restart with different boundaries) writes just the lines not yet committed.
+ * Commits parsed chunks exactly once. In ONE transaction: the chunks' ranges go into the ledger
+ * (logpipe.chunks), their records into the typed tables, their rejected lines into quarantine and
+ * their counts into the rollups. The ledger's no-overlap constraint makes a redelivered chunk a
+ * no-op. A chunk that overlaps committed ranges only partly (cut again after a restart with other
+ * boundaries) cannot be written as it is: the transaction is rolled back with PartlyCommitted,
+ * naming what is covered, and the caller prepares just the lines not yet committed.
  */
 import type pg from 'pg';
+import { rangeKey, type FileRange } from '../core/range.js';
 import { LOG_TYPES } from '../logtypes/registry.js';
-import { unpackTypeKey, type ChunkRows, type Segment } from '../processor/parse-chunk.js';
-import type { Chunk } from '../queue/chunk.js';
-import { appendRollupColumns, emptyRollupColumns } from '../processor/rollup-counts.js';
 import { copyRows, copySqlFor, QUARANTINE_COPY_SQL } from './copy.js';
-import { writeRollups } from './rollups.js';
 import { PartitionManager } from './partitions.js';
+import { writeRollups } from './rollups.js';
+import { appendRollupColumns, emptyRollupColumns, unpackTypeKey, type ChunkRows } from './rows.js';
 import { BOOK_SCHEMA } from './schema.js';
 
-export interface PreparedChunk {
-  chunk: Chunk;
+/** A chunk ready to commit: its range, the parts of it to write (the whole range, or what an overlap left), and its rows. */
+export interface BatchItem {
+  range: FileRange;
+  /** Ledger rows to add: [range] for a whole chunk, the uncommitted runs after an overlap, [] if none are left. */
+  segments: FileRange[];
   rows: ChunkRows;
 }
 
-export interface CommitOutcome {
+/** What a batch, or a processor's life, committed. */
+export interface CommitCounts {
   /** Chunks whose rows were written (fully or, after an overlap, partly). */
-  written: number;
-  /** Chunks already fully in the ledger: acknowledged without writing. */
+  chunks: number;
+  /** Chunks already in the ledger: acknowledged without writing. */
   duplicates: number;
   records: number;
-  /** Records per log type (index into LOG_TYPES). */
-  recordsByType: number[];
   quarantined: number;
-  /** Quarantined lines per `log type (or none)` TAB `reason`. */
-  quarantinedBy: Map<string, number>;
   blank: number;
 }
 
-/** Re-parses a chunk leaving out lines that committed chunks already cover. */
-export type Reparse = (chunk: Chunk, skip: (lineNo: number) => boolean) => { rows: ChunkRows; segments: Segment[] };
+export interface CommitOutcome extends CommitCounts {
+  /** Records per log type (index into LOG_TYPES). */
+  recordsByType: number[];
+  /** Quarantined lines per `log type (or none)` TAB `reason`. */
+  quarantinedBy: Map<string, number>;
+}
 
-interface LedgerRow {
-  fileId: number;
-  start: number;
-  end: number;
-  firstLine: number;
-  lineCount: number;
+/** Some chunks of the batch overlap committed ranges partly: prepare their uncommitted lines and commit again. */
+export class PartlyCommitted extends Error {
+  override name = 'PartlyCommitted';
+  constructor(readonly overlaps: { range: FileRange; covered: FileRange[] }[]) {
+    super(`${overlaps.length} chunk(s) partly committed already: ${overlaps.map((o) => rangeKey(o.range)).join(', ')}`);
+  }
+}
+
+interface LedgerRow extends FileRange {
   records: number;
   quarantined: number;
   blank: number;
 }
 
+/** Adds ledger rows; returns the keys of those added (a conflicting one is not). */
 async function insertLedger(client: pg.ClientBase, rows: LedgerRow[]): Promise<Set<string>> {
-  const r = await client.query<{ file_id: number; start_offset: number }>(
+  if (rows.length === 0) return new Set();
+  const r = await client.query<{ file_id: number; start_offset: number; end_offset: number }>(
     `INSERT INTO ${BOOK_SCHEMA}.chunks (file_id, start_offset, end_offset, first_line, line_count, records, quarantined, blank)
      SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::bigint[], $5::int[], $6::int[], $7::int[], $8::int[])
      ON CONFLICT DO NOTHING
-     RETURNING file_id, start_offset`,
+     RETURNING file_id, start_offset, end_offset`,
     [
       rows.map((r) => r.fileId), rows.map((r) => r.start), rows.map((r) => r.end), rows.map((r) => r.firstLine),
       rows.map((r) => r.lineCount), rows.map((r) => r.records), rows.map((r) => r.quarantined), rows.map((r) => r.blank),
     ],
   );
-  return new Set(r.rows.map((x) => `${x.file_id}:${x.start_offset}`));
+  return new Set(r.rows.map((x) => rangeKey({ fileId: x.file_id, start: x.start_offset, end: x.end_offset })));
 }
 
-function ledgerRow(c: Chunk, rows: ChunkRows): LedgerRow {
-  return {
-    fileId: c.fileId, start: c.start, end: c.end, firstLine: c.firstLine, lineCount: c.lineCount,
-    records: rows.records, quarantined: rows.quarantined, blank: rows.blank,
-  };
+/** An item's ledger rows; its counts go on the first so that per-file sums add up. */
+function ledgerRows(item: BatchItem): LedgerRow[] {
+  return item.segments.map((s, i) => ({
+    ...s, records: i === 0 ? item.rows.records : 0, quarantined: i === 0 ? item.rows.quarantined : 0, blank: i === 0 ? item.rows.blank : 0,
+  }));
 }
 
-/** The lines of `chunk` that committed ledger rows cover; null if the very same chunk is there. */
-async function coveredLines(client: pg.ClientBase, c: Chunk): Promise<((lineNo: number) => boolean) | null> {
+/** Committed ranges of the file that overlap `range`. */
+export async function committedOverlapping(client: pg.ClientBase, range: FileRange): Promise<FileRange[]> {
   const r = await client.query<{ start_offset: number; end_offset: number; first_line: number; line_count: number }>(
     `SELECT start_offset, end_offset, first_line, line_count FROM ${BOOK_SCHEMA}.chunks
-      WHERE file_id = $1 AND int8range(start_offset, end_offset) && int8range($2, $3)`,
-    [c.fileId, c.start, c.end],
+      WHERE file_id = $1 AND int8range(start_offset, end_offset) && int8range($2, $3) ORDER BY start_offset`,
+    [range.fileId, range.start, range.end],
   );
-  if (r.rows.some((o) => o.start_offset === c.start && o.end_offset === c.end)) return null;
-  const ranges = r.rows.map((o) => [o.first_line, o.first_line + o.line_count] as const);
-  return (lineNo) => ranges.some(([a, b]) => lineNo >= a && lineNo < b);
+  return r.rows.map((o) => ({ fileId: range.fileId, start: o.start_offset, end: o.end_offset, firstLine: o.first_line, lineCount: o.line_count }));
 }
 
-export class OverlapRace extends Error {
-  override name = 'OverlapRace';
+function emptyOutcome(): CommitOutcome {
+  return { chunks: 0, duplicates: 0, records: 0, quarantined: 0, blank: 0, recordsByType: LOG_TYPES.map(() => 0), quarantinedBy: new Map() };
 }
 
-export async function commitBatch(
-  pool: pg.Pool,
-  partitions: PartitionManager,
-  batch: PreparedChunk[],
-  reparse: Reparse,
-): Promise<CommitOutcome> {
-  const wanted: [(typeof LOG_TYPES)[number], number][] = [];
-  const seen = new Set<number>();
-  for (const p of batch) {
-    for (const key of p.rows.days) {
-      if (seen.has(key)) continue;
-      seen.add(key);
+export async function commitBatch(pool: pg.Pool, partitions: PartitionManager, batch: BatchItem[]): Promise<CommitOutcome> {
+  const wanted = new Map<number, [(typeof LOG_TYPES)[number], number]>();
+  for (const item of batch) {
+    for (const key of item.rows.days) {
       const [day, t] = unpackTypeKey(key);
-      wanted.push([LOG_TYPES[t], day]);
+      wanted.set(key, [LOG_TYPES[t], day]);
     }
   }
-  await partitions.ensure(pool, wanted);
+  await partitions.ensure(pool, [...wanted.values()]);
 
-  const outcome: CommitOutcome = {
-    written: 0, duplicates: 0, records: 0, recordsByType: LOG_TYPES.map(() => 0), quarantined: 0, quarantinedBy: new Map(), blank: 0,
-  };
+  const outcome = emptyOutcome();
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const inserted = await insertLedger(client, batch.map((p) => ledgerRow(p.chunk, p.rows)));
+    const added = await insertLedger(client, batch.flatMap(ledgerRows));
     const toWrite: ChunkRows[] = [];
-    for (const p of batch) {
-      if (inserted.has(`${p.chunk.fileId}:${p.chunk.start}`)) {
-        toWrite.push(p.rows);
+    const partly: FileRange[] = [];
+    // A range added once belongs to the first item naming it: the same chunk twice in a batch
+    // (delivered again while its first copy waited) is written once.
+    const claimed = new Set<string>();
+    for (const item of batch) {
+      const keys = item.segments.map(rangeKey);
+      if (keys.length > 0 && keys.every((k) => added.has(k) && !claimed.has(k))) {
+        for (const k of keys) claimed.add(k);
+        toWrite.push(item.rows);
         continue;
       }
-      const covered = await coveredLines(client, p.chunk);
-      if (covered === null) {
-        outcome.duplicates++;
-        continue;
-      }
-      // Partly committed already: write the rest, one ledger row per uncovered run of lines.
-      const { rows, segments } = reparse(p.chunk, covered);
-      const segmentRows = segments.map((s, i) => ({
-        fileId: p.chunk.fileId, start: s.start, end: s.end, firstLine: s.firstLine, lineCount: s.lineCount,
-        // Counts go on the first segment so per-file sums still add up.
-        records: i === 0 ? rows.records : 0, quarantined: i === 0 ? rows.quarantined : 0, blank: i === 0 ? rows.blank : 0,
-      }));
-      if (segmentRows.length === 0) {
-        outcome.duplicates++;
-        continue;
-      }
-      const got = await insertLedger(client, segmentRows);
-      if (got.size !== segmentRows.length) throw new OverlapRace(`chunk ${p.chunk.fileId}:${p.chunk.start} raced with another writer`);
-      toWrite.push(rows);
+      const covered = await committedOverlapping(client, item.range);
+      const exact = covered.some((c) => c.start === item.range.start && c.end === item.range.end);
+      // Every line is in the ledger already (a redelivery, or nothing left after an overlap): a duplicate.
+      if (exact || item.segments.length === 0) outcome.duplicates++;
+      else partly.push(item.range);
+    }
+    if (partly.length) {
+      // What is covered, without this transaction's own rows.
+      await client.query('ROLLBACK');
+      const overlaps = [];
+      for (const range of partly) overlaps.push({ range, covered: await committedOverlapping(client, range) });
+      throw new PartlyCommitted(overlaps);
     }
 
     for (let t = 0; t < LOG_TYPES.length; t++) {
@@ -144,7 +140,7 @@ export async function commitBatch(
     await updateRollups(client, toWrite);
     await client.query('COMMIT');
     for (const r of toWrite) {
-      outcome.written++;
+      outcome.chunks++;
       outcome.records += r.records;
       outcome.quarantined += r.quarantined;
       outcome.blank += r.blank;

@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import { LOG_TYPES } from '../logtypes/registry.js';
 import { filterValues, ROLLUPS, type Rollup } from '../logtypes/rollups.js';
-import type { RollupColumns } from '../processor/rollup-counts.js';
+import type { RollupColumns } from './rows.js';
 import { BOOK_SCHEMA, bucketColumn, rollupTable, sqlType } from './schema.js';
 
 const HOUR_MS = 3_600_000;

@@ -1,5 +1,6 @@
 /** Per-file bookkeeping: what was read, what is committed, and whether the counts add up. */
 import type pg from 'pg';
+import { isMissingRelation } from '../core/sqlstate.js';
 import { BOOK_SCHEMA } from './schema.js';
 
 export interface FileStatus {
@@ -73,4 +74,18 @@ export async function totals(pool: pg.Pool): Promise<Totals> {
     records: Object.fromEntries(records.rows.map((r) => [r.log_type, r.n])),
     quarantine: Object.fromEntries(quarantine.rows.map((r) => [r.reason, r.n])),
   };
+}
+
+/**
+ * Records and lines committed so far, from the ledger; zeros while the schema does not exist
+ * yet. What the benchmark polls and the tests wait on.
+ */
+export async function committedTotals(db: pg.Pool | pg.ClientBase): Promise<{ records: number; lines: number }> {
+  try {
+    const r = await db.query(`SELECT coalesce(sum(records), 0)::bigint AS records, coalesce(sum(line_count), 0)::bigint AS lines FROM ${BOOK_SCHEMA}.chunks`);
+    return r.rows[0];
+  } catch (err) {
+    if (isMissingRelation(err)) return { records: 0, lines: 0 };
+    throw err;
+  }
 }

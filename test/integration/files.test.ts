@@ -86,7 +86,7 @@ test('resume point: the committed prefix, and committed ranges after a gap', asy
   await chunk(100, 250, 11, 5);
   await chunk(400, 500, 30, 4); // after a gap
   assert.deepEqual(await resumePoint(pool, row.id), {
-    offset: 250, line: 16, committedLines: 19, later: [{ start: 400, end: 500, line: 30, lines: 4 }],
+    offset: 250, line: 16, committedLines: 19, later: [{ fileId: row.id, start: 400, end: 500, firstLine: 30, lineCount: 4 }],
   });
   await assert.rejects(chunk(200, 300, 14, 3), /chunks_no_overlap/, 'the ledger refuses overlapping ranges');
 });

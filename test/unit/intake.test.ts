@@ -9,13 +9,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { generate } from '../../src/generator/generate.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/core/logger.js';
 import { Metrics } from '../../src/metrics/metrics.js';
 import { Intake, type Taken } from '../../src/processor/intake.js';
 import { ParsePool } from '../../src/processor/parse-pool.js';
 import { encodeChunk, type Chunk, type EncodedChunk } from '../../src/queue/chunk.js';
-import { MemoryQueue } from '../../src/queue/memory.js';
+import { openQueue } from '../../src/queue/registry.js';
+import { QueueCommonSettings } from '../../src/queue/types.js';
 import { Chunker } from '../../src/reader/chunker.js';
+
+/** An in-process queue of its own (its prefix names it), answering within `blockMs`. */
+function memoryQueue(maxLength: number, blockMs: number) {
+  const name = `intake-${Math.random().toString(36).slice(2)}`;
+  return openQueue({ ...QueueCommonSettings.parse({ prefix: name, maxLength, blockMs }), kind: 'memory' }, 'test', 1000);
+}
 
 let dir: string;
 let messages: EncodedChunk[];
@@ -37,9 +44,9 @@ after(async () => {
 });
 
 test('two loops taking batches get every message once, in order, with a bounded number in hand', async () => {
-  const queue = new MemoryQueue(1000, 50);
+  const queue = memoryQueue(1000, 50);
   const capacity = 6;
-  const intake = new Intake(queue, parser, capacity, log, new Metrics());
+  const intake = new Intake(queue, parser, capacity, 10, log, new Metrics());
   const receiving = intake.run();
   let maxHeld = 0;
   const got: Taken[][] = [[], []];
@@ -62,7 +69,7 @@ test('two loops taking batches get every message once, in order, with a bounded 
   await receiving;
   const all = [...got[0], ...got[1]].sort((a, b) => Number(a.id) - Number(b.id));
   assert.equal(all.length, messages.length, 'every message handed out');
-  assert.deepEqual(all.map((t) => t.prepared!.chunk.start), chunks.map((c) => c.start), 'each once, each with its own chunk');
+  assert.deepEqual(all.map((t) => t.pending!.prepared.range.start), chunks.map((c) => c.start), 'each once, each with its own chunk');
   assert.ok(got[0].length > 0 && got[1].length > 0, 'both loops got work');
   for (const g of got) for (let i = 1; i < g.length; i++) assert.ok(Number(g[i].id) > Number(g[i - 1].id), 'in arrival order');
   // Held by the intake (capacity) plus the batches the two loops are committing.
@@ -70,8 +77,8 @@ test('two loops taking batches get every message once, in order, with a bounded 
 });
 
 test('a message that is not a chunk is handed out to be acknowledged; stop hands out what is held, then []', async () => {
-  const queue = new MemoryQueue(100, 50);
-  const intake = new Intake(queue, parser, 10, log, new Metrics());
+  const queue = memoryQueue(100, 50);
+  const intake = new Intake(queue, parser, 10, 10, log, new Metrics());
   await queue.publish(messages[0]);
   await queue.publish({ header: 'not json', body: Buffer.from('x') });
   await queue.publish(messages[1]);
@@ -80,6 +87,6 @@ test('a message that is not a chunk is handed out to be acknowledged; stop hands
   while (taken.length < 3) taken.push(...(await intake.take(10)));
   intake.stop();
   await receiving;
-  assert.deepEqual(taken.map((t) => t.prepared === null), [false, true, false]);
+  assert.deepEqual(taken.map((t) => t.pending === null), [false, true, false]);
   assert.deepEqual(await intake.take(10), []);
 });

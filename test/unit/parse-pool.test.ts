@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { generate } from '../../src/generator/generate.js';
-import { createLogger } from '../../src/logger.js';
-import { parseChunk, type ChunkRows } from '../../src/processor/parse-chunk.js';
+import { createLogger } from '../../src/core/logger.js';
+import { parseChunk } from '../../src/processor/parse-chunk.js';
 import { ParsePool } from '../../src/processor/parse-pool.js';
 import { BadChunk, encodeChunk, type Chunk } from '../../src/queue/chunk.js';
 import { Chunker } from '../../src/reader/chunker.js';
+import type { ChunkRows } from '../../src/store/rows.js';
 
 let dir: string;
 let chunks: Chunk[];
@@ -44,14 +45,14 @@ test('a chunk parsed on a thread equals the chunk parsed inline', async () => {
   const pool = new ParsePool(2, log);
   try {
     assert.ok(chunks.length >= 6);
-    const parsed = await Promise.all(chunks.map(async (c) => pool.parse(await encodeChunk(c))));
+    const parsed = await Promise.all(chunks.map(async (c) => pool.prepare(await encodeChunk(c))));
     assert.ok(parsed.some((p) => p.rows.quarantined > 0), 'the data has quarantined lines');
     parsed.forEach((p, i) => {
-      const { payload, ...header } = chunks[i];
-      const { payload: back, ...backHeader } = p.chunk;
-      assert.deepEqual(backHeader, header, `chunk ${i}: header`);
-      assert.ok(back.equals(payload), `chunk ${i}: payload`);
-      assert.deepEqual(comparable(p.rows), comparable(parseChunk(chunks[i]).rows), `chunk ${i}: rows`);
+      const { payload: _, ...header } = chunks[i];
+      assert.deepEqual(p.range, header, `chunk ${i}: header`);
+      const inline = parseChunk(chunks[i]);
+      assert.deepEqual(p.segments, inline.segments, `chunk ${i}: segments`);
+      assert.deepEqual(comparable(p.rows), comparable(inline.rows), `chunk ${i}: rows`);
     });
   } finally {
     await pool.close();
@@ -62,11 +63,11 @@ test('messages that are not chunks are BadChunk; the threads keep working', asyn
   const pool = new ParsePool(1, log);
   try {
     const good = await encodeChunk(chunks[0]);
-    await assert.rejects(pool.parse({ header: 'not json', body: good.body }), BadChunk);
-    await assert.rejects(pool.parse({ header: good.header, body: Buffer.from('not deflate') }), BadChunk);
+    await assert.rejects(pool.prepare({ header: 'not json', body: good.body }), BadChunk);
+    await assert.rejects(pool.prepare({ header: good.header, body: Buffer.from('not deflate') }), BadChunk);
     const lying = JSON.stringify({ ...JSON.parse(good.header), lineCount: chunks[0].lineCount + 1 });
-    await assert.rejects(pool.parse({ header: lying, body: good.body }), BadChunk);
-    assert.equal((await pool.parse(good)).rows.lineCount, chunks[0].lineCount);
+    await assert.rejects(pool.prepare({ header: lying, body: good.body }), BadChunk);
+    assert.equal((await pool.prepare(good)).rows.lineCount, chunks[0].lineCount);
   } finally {
     await pool.close();
   }
@@ -78,14 +79,14 @@ test('a thread that dies fails only what it held and is replaced', async () => {
     const good = await encodeChunk(chunks[1]);
     // Reach in to kill the thread as an out-of-memory abort would.
     const threads = (pool as unknown as { threads: { worker: { terminate(): Promise<number> } }[] }).threads;
-    const held = pool.parse(good);
+    const held = pool.prepare(good);
     await threads[0].worker.terminate();
     await assert.rejects(held, /parse thread exited/);
-    assert.equal((await pool.parse(good)).rows.lineCount, chunks[1].lineCount);
+    assert.equal((await pool.prepare(good)).rows.lineCount, chunks[1].lineCount);
   } finally {
     await pool.close();
   }
-  await assert.rejects(pool.parse(await encodeChunk(chunks[0])), /closed/);
+  await assert.rejects(pool.prepare(await encodeChunk(chunks[0])), /closed/);
 });
 
 test('threads that keep dying make every parse fail instead of being restarted forever', async () => {
@@ -97,12 +98,12 @@ test('threads that keep dying make every parse fail instead of being restarted f
     // Each failure comes from a thread that died; after a few the pool gives up for good.
     let last: Error | null = null;
     for (let i = 0; i < 10 && !/keep dying/.test(last?.message ?? ''); i++) {
-      last = await pool.parse(message).then(() => null, (err: Error) => err);
+      last = await pool.prepare(message).then(() => null, (err: Error) => err);
       assert.ok(last, 'a broken thread parses nothing');
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.match(last!.message, /parse threads keep dying/);
-    await assert.rejects(pool.parse(message), /keep dying/);
+    await assert.rejects(pool.prepare(message), /keep dying/);
   } finally {
     await pool.close();
   }
