@@ -1,39 +1,12 @@
 /**
- * Measuring a contender from outside: its processes (spawned with $LOGPIPE_USAGE_FILE so each
- * reports CPU, peak RSS and counters at exit) and the PostgreSQL server's own CPU time.
+ * Measuring a contender from outside: its processes' usage reports (CPU, peak RSS, counters; see
+ * roles.ts) and the PostgreSQL server's own CPU time.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
-import type { UsageReport } from '../cli/usage.js';
-import { CLI_BUNDLE } from '../paths.js';
-
-
-export interface Role {
-  name: string;
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  usageFile: string;
-}
-
-/** Starts `logpipe <args>` with exactly `env` (nothing inherited but PATH/HOME), stderr to a log file. */
-export function spawnRole(name: string, args: string[], env: Record<string, string>, workDir: string): Role {
-  const usageFile = join(workDir, `${name}.usage.json`);
-  const child = spawn(process.execPath, [CLI_BUNDLE(), ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/', LOGPIPE_LOG_LEVEL: 'warn', ...env, LOGPIPE_USAGE_FILE: usageFile },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  child.stderr!.pipe(createWriteStream(join(workDir, `${name}.log`)));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ? null : code)));
-  return { name, child, exited, usageFile };
-}
-
-export function readUsage(role: Role): UsageReport {
-  if (!existsSync(role.usageFile)) throw new Error(`${role.name} wrote no usage report (crashed?); see ${role.usageFile.replace(/\.usage\.json$/, '.log')}`);
-  return JSON.parse(readFileSync(role.usageFile, 'utf8')) as UsageReport;
-}
+import type { UsageReport } from '../core/usage.js';
 
 let ticks = 0;
 function clockTicks(): number {

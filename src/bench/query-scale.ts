@@ -14,8 +14,10 @@ import { generate } from '../generator/generate.js';
 import { copyNaiveRows } from '../naive/load.js';
 import { DEFAULT_WATCHED_PORTS } from '../logtypes/rollups.js';
 import { INVESTIGATIONS, seedArgs, type BuiltQuery } from '../store/investigations.js';
-import { accessPath } from './bench.js';
-import { spawnRole } from './measure.js';
+import { committedTotals } from '../store/status.js';
+import { dbUrl, resetDatabase } from './database.js';
+import { accessPath } from './explain.js';
+import { runRole } from './roles.js';
 
 export interface Scale {
   rows: number;
@@ -57,12 +59,6 @@ export interface QueryBenchOptions {
 
 const FILES = 10;
 
-function dbUrl(base: string, name: string): string {
-  const u = new URL(base);
-  u.pathname = '/' + name;
-  return u.toString();
-}
-
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const label = (s: Scale) => `${s.rows >= 1e6 ? `${s.rows / 1e6}M` : s.rows.toLocaleString('en-US')} rows, ${s.days} day${s.days > 1 ? 's' : ''}`;
 
@@ -92,32 +88,17 @@ async function time(url: string, q: BuiltQuery, runs: number): Promise<{ p50: nu
   return { p50: percentile(times, 50), p95: percentile(times, 95), rows };
 }
 
-async function adminQuery(base: string, sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: base });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
+/** Records committed in the database at `url`; -1 when it cannot be read (no such database). */
 async function committedRows(url: string): Promise<number> {
   const c = new pg.Client({ connectionString: url });
   try {
     await c.connect();
-    return (await c.query(`SELECT coalesce(sum(records), 0)::bigint AS n FROM logpipe.chunks`)).rows[0].n;
+    return (await committedTotals(c)).records;
   } catch {
     return -1;
   } finally {
     await c.end().catch(() => {});
   }
-}
-
-async function runRole(name: string, args: string[], env: Record<string, string>, dir: string): Promise<void> {
-  const role = spawnRole(name, args, env, dir);
-  const code = await role.exited;
-  if (code !== 0) throw new Error(`${name} exited with ${code} (see ${dir}/${name}.log)`);
 }
 
 export async function benchQueries(o: QueryBenchOptions): Promise<ScaleResult[]> {
@@ -138,8 +119,7 @@ export async function benchQueries(o: QueryBenchOptions): Promise<ScaleResult[]>
     let bytesPerRowIngested = NaN;
     const rows = FILES * Math.ceil(scale.rows / FILES);
     if (!o.reuse || (await committedRows(url)) !== rows) {
-      await adminQuery(o.databaseUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await adminQuery(o.databaseUrl, `CREATE DATABASE ${name}`);
+      await resetDatabase(o.databaseUrl, name);
       o.log(`ingesting ${label(scale)} with logpipe run …`);
       const started = performance.now();
       await runRole('run', ['run', '--no-summary', dataDir], { DATABASE_URL: url, LOGPIPE_METRICS_PORT: '0' }, dir);
@@ -167,8 +147,7 @@ export async function benchQueries(o: QueryBenchOptions): Promise<ScaleResult[]>
       const naiveName = `${name}_naive`;
       const naiveUrl = dbUrl(o.databaseUrl, naiveName);
       if (!o.reuse || (await naiveRows(naiveUrl)) <= 0) {
-        await adminQuery(o.databaseUrl, `DROP DATABASE IF EXISTS ${naiveName} WITH (FORCE)`);
-        await adminQuery(o.databaseUrl, `CREATE DATABASE ${naiveName}`);
+        await resetDatabase(o.databaseUrl, naiveName);
         o.log(`filling the naive JSONB table with ${label(scale)} (not timed) …`);
         const c = new pg.Client({ connectionString: naiveUrl });
         await c.connect();

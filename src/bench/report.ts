@@ -6,7 +6,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { median } from './measure.js';
 
-export type ContenderId = 'naive' | 'logpipe-redis' | 'logpipe-run' | 'copy-floor' | 'copy-parallel';
+/** naive, logpipe-<queue backend> (as logpipe-redis, logpipe-nats), logpipe-run, copy-floor, copy-parallel. */
+export type ContenderId = string;
+
+/** The (b) contender of a report: logpipe over a shared queue (the first one, when several ran). */
+export function pipelineOf<T extends { id: ContenderId }>(runs: T[]): T | undefined {
+  return runs.find((r) => r.id.startsWith('logpipe-') && r.id !== 'logpipe-run');
+}
 
 export interface ProcessUsage {
   role: string;
@@ -159,7 +165,9 @@ export function markdownReport(r: BenchReport): string {
   return out.join('\n');
 }
 
-const COLOURS: Record<ContenderId, string> = { naive: '#d62728', 'logpipe-redis': '#1f77b4', 'logpipe-run': '#2ca02c', 'copy-floor': '#7f7f7f', 'copy-parallel': '#bcbd22' };
+const COLOURS: Record<ContenderId, string> = {
+  naive: '#d62728', 'logpipe-redis': '#1f77b4', 'logpipe-nats': '#9467bd', 'logpipe-run': '#2ca02c', 'copy-floor': '#7f7f7f', 'copy-parallel': '#bcbd22',
+};
 
 /** Rows over time, one line per contender (from the last repeat). */
 export function svgChart(runs: ContenderRun[], width = 720, height = 360): string {
@@ -181,9 +189,9 @@ export function svgChart(runs: ContenderRun[], width = 720, height = 360): strin
   ];
   runs.forEach((r, i) => {
     const points = [[0, 0] as [number, number], ...r.timeline].map(([t, n]) => `${x(t).toFixed(1)},${y(n).toFixed(1)}`).join(' ');
-    parts.push(`<polyline fill="none" stroke="${COLOURS[r.id]}" stroke-width="2" points="${points}"/>`);
+    parts.push(`<polyline fill="none" stroke="${COLOURS[r.id] ?? '#17becf'}" stroke-width="2" points="${points}"/>`);
     const ly = pad.top + 10 + i * 18;
-    parts.push(`<rect x="${width - pad.right + 12}" y="${ly - 9}" width="12" height="12" fill="${COLOURS[r.id]}"/>`);
+    parts.push(`<rect x="${width - pad.right + 12}" y="${ly - 9}" width="12" height="12" fill="${COLOURS[r.id] ?? '#17becf'}"/>`);
     parts.push(`<text x="${width - pad.right + 30}" y="${ly + 1}">${escapeXml(r.label)}</text>`);
   });
   parts.push('</svg>');

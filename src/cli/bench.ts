@@ -3,15 +3,18 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { Bench } from '../bench/bench.js';
+import { DataSetMismatch, openDataSet } from '../bench/dataset.js';
+import { Bench } from '../bench/harness.js';
 import { costOf, costTable, loadPrices, profileOf } from '../bench/cost.js';
 import { queryMarkdown, writeQueryReport } from '../bench/query-report.js';
 import { benchQueries } from '../bench/query-scale.js';
-import { markdownReport, type BenchReport } from '../bench/report.js';
+import { markdownReport, pipelineOf, type BenchReport } from '../bench/report.js';
 import { ConfigError } from '../config/load.js';
-import { packagePath } from '../paths.js';
+import { packagePath } from '../core/paths.js';
+import { backendForUrl } from '../queue/registry.js';
 import { action, addConfigFlags, configFrom, intArg, type GlobalFlags } from './common.js';
-import { requireRedis } from './services.js';
+import { naiveRedisUrl } from './naive.js';
+import { requireSharedQueue } from './services.js';
 
 interface BenchFlags extends GlobalFlags {
   data: string;
@@ -25,6 +28,7 @@ interface BenchFlags extends GlobalFlags {
   out: string;
   dbPrefix: string;
   skip: string[];
+  queueUrls?: string[];
 }
 
 interface CostFlags {
@@ -50,32 +54,49 @@ export function registerBench(program: Command): void {
   addConfigFlags(
     program
       .command('bench')
-      .description('naive vs logpipe (Redis, separate processes) vs logpipe run vs the COPY floor, side by side; writes JSON, Markdown and SVG')
-      .option('--data <dir>', 'data set directory (generated if missing)', './data/bench-250k')
-      .option('--files <n>', 'files in the data set', intArg('files', 1, 10_000), 5)
-      .option('--lines <n>', 'lines per file', intArg('lines', 1), 50_000)
+      .description('naive vs logpipe (reader + processors over the queue) vs logpipe run vs the COPY floor, side by side; writes JSON, Markdown and SVG')
+      .option('--data <dir>', 'data set directory: its files as they are, or generated with --files × --lines when missing or empty', './data/bench-250k')
+      .option('--files <n>', 'files to generate (given with an existing --data: it must hold that many)', intArg('files', 1, 10_000), 5)
+      .option('--lines <n>', 'lines per file to generate (given with an existing --data: each file must hold that many)', intArg('lines', 1), 50_000)
       .option('--seed <n>', 'generator seed', intArg('seed', 0), 42)
       .option('--naive-lines <n>', 'lines given to the naive pipeline (it needs ~25 s per 50,000)', intArg('naive-lines', 1), 50_000)
       .option('--repeat <n>', 'run every contender this many times; the report gives medians', intArg('repeat', 1, 50), 1)
-      .option('--processors <n>', 'processor processes for logpipe over Redis', intArg('processors', 1, 64), 1)
+      .option('--processors <n>', 'processor processes for logpipe over the queue', intArg('processors', 1, 64), 1)
+      .option('--queue-urls <url...>', 'run (b) over each of these queues, side by side (default: the configured queue)')
       .option('--query-runs <n>', 'timed runs per analyst query (after one warm-up)', intArg('query-runs', 1, 1000), 5)
       .option('--out <dir>', 'where the report goes', './bench-results')
       .option('--db-prefix <name>', 'databases the bench creates and drops: <name> and <name>_naive', 'logpipe_bench')
       .option('--skip <what...>', 'leave out: naive, run, queries', []),
   ).action(
-    action(async (flags: BenchFlags) => {
+    action(async (flags: BenchFlags, cmd: Command) => {
       const config = configFrom(flags);
-      const redisUrl = requireRedis(config, 'the benchmark');
       if (!config.databaseUrl) throw new ConfigError('the benchmark needs a PostgreSQL server: set DATABASE_URL (or PG_*, or --database-url)');
       if (!/^[a-z_][a-z0-9_]*$/.test(flags.dbPrefix)) throw new ConfigError(`--db-prefix must be a lowercase SQL identifier, got "${flags.dbPrefix}"`);
       const skip = new Set(flags.skip);
       for (const s of skip) if (!['naive', 'run', 'queries'].includes(s)) throw new ConfigError(`--skip takes naive, run or queries, got "${s}"`);
+      const queues = flags.queueUrls?.length
+        ? flags.queueUrls.map((url) => {
+          const b = backendForUrl(url);
+          if (!b?.shared) throw new ConfigError(`--queue-urls: ${url} is not the URL of a shared queue (redis://, rediss://, nats://, tls://)`);
+          return { ...config.queue, kind: b.name, url };
+        })
+        : (requireSharedQueue(config, 'the benchmark'), [config.queue]);
+      let data;
+      try {
+        data = openDataSet({
+          dir: flags.data, files: flags.files, linesPerFile: flags.lines, seed: flags.seed,
+          filesGiven: cmd.getOptionValueSource('files') === 'cli', linesGiven: cmd.getOptionValueSource('lines') === 'cli',
+          log: (m) => process.stderr.write(m + '\n'),
+        });
+      } catch (err) {
+        throw err instanceof DataSetMismatch ? new ConfigError(`--data ${err.message}`) : err;
+      }
       const bench = new Bench({
-        databaseUrl: config.databaseUrl, redisUrl, dataDir: flags.data, files: flags.files, linesPerFile: flags.lines, seed: flags.seed,
+        databaseUrl: config.databaseUrl, queues, naiveRedisUrl: skip.has('naive') ? undefined : naiveRedisUrl(config, process.env, 'the naive contender'),
         naiveLines: flags.naiveLines, repeat: flags.repeat, processors: flags.processors, queryRuns: flags.queryRuns, outDir: flags.out,
         dbPrefix: flags.dbPrefix, keyPrefix: `${flags.dbPrefix}-keys`, skip, configFile: flags.config,
         command: `logpipe ${process.argv.slice(2).join(' ')}`,
-      });
+      }, data);
       const report = await bench.run();
       const files = bench.write(report);
       process.stdout.write('\n' + markdownReport(report) + '\n');
@@ -130,8 +151,8 @@ export function registerBench(program: Command): void {
         if (!existsSync(flags.from)) throw new ConfigError(`${flags.from} not found: run \`logpipe bench\` first (or pass --from)`);
         const report = JSON.parse(readFileSync(flags.from, 'utf8')) as BenchReport;
         const naive = report.summary.find((c) => c.id === 'naive');
-        const logpipe = report.summary.find((c) => c.id === 'logpipe-redis');
-        if (!naive || !logpipe) throw new ConfigError(`${flags.from} lacks the naive or the logpipe (Redis) results`);
+        const logpipe = pipelineOf(report.summary);
+        if (!naive || !logpipe) throw new ConfigError(`${flags.from} lacks the naive or the logpipe (reader + processors) results`);
         const prices = loadPrices(flags.prices);
         const opts = { linesPerDay, retentionDays: flags.retentionDays };
         const lines = [profileOf(naive, 'naive'), profileOf(logpipe, 'logpipe')].map((p) => costOf(p, prices, opts));

@@ -1,0 +1,83 @@
+/**
+ * (d) The floor: PostgreSQL's own COPY of (b)'s parsed rows into a fresh copy of the schema (same
+ * partitioned tables, same indexes). `parallel`: one stream per table at once, (d'); otherwise
+ * table after table on one connection, as `psql -c '\copy …'` would, (d).
+ */
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
+import { LOG_TYPES } from '../../logtypes/registry.js';
+import { copySqlFor } from '../../store/copy.js';
+import { createPool, withClient } from '../../store/db.js';
+import { initDb } from '../../store/init.js';
+import { PartitionManager } from '../../store/partitions.js';
+import type { BenchContext, Contender } from '../context.js';
+import { dbUrl, LOGPIPE_SCHEMAS, onDiskBytes, resetDatabase } from '../database.js';
+import { cpuSince, postgresCpuProbe } from '../measure.js';
+import { watch } from '../progress.js';
+import type { ContenderRun } from '../report.js';
+
+export function copyFloorContender(ctx: BenchContext, parallel: boolean): Contender {
+  const id = parallel ? 'copy-parallel' : 'copy-floor';
+  return {
+    id,
+    async run(): Promise<ContenderRun> {
+      const dump = ctx.floorDump;
+      if (!dump) throw new Error('the COPY floor needs the rows of (b); do not skip it');
+      await resetDatabase(ctx.o.databaseUrl, ctx.logpipeDb);
+      const pool = createPool(dbUrl(ctx.o.databaseUrl, ctx.logpipeDb), LOG_TYPES.length + 1);
+      try {
+        await withClient(pool, initDb);
+        await new PartitionManager().ensure(pool, LOG_TYPES.flatMap((t) => dump.days.map((d) => [t, d] as [typeof t, number])));
+        const cpuProbe = await withClient(pool, postgresCpuProbe);
+        const clients = await Promise.all(LOG_TYPES.map(() => pool.connect()));
+        try {
+          const pgCpuUsed = cpuSince(cpuProbe);
+          let sent = 0;
+          const counter = () =>
+            new Transform({
+              transform(chunk: Buffer, _enc, cb) {
+                for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) sent++;
+                cb(null, chunk);
+              },
+            });
+          const copyTable = (i: number) =>
+            pipeline(createReadStream(join(dump.dir, `${LOG_TYPES[i].table}.copy`)), counter(), clients[i].query(copyFrom(copySqlFor(LOG_TYPES[i]))));
+          const started = performance.now();
+          let finishedAt = 0;
+          const load = (parallel
+            ? Promise.all(LOG_TYPES.map((_, i) => copyTable(i)))
+            : LOG_TYPES.reduce<Promise<unknown>>((prev, _, i) => prev.then(() => copyTable(i)), Promise.resolve())
+          ).then(() => (finishedAt = performance.now()));
+          let failure: string | null = null;
+          load.catch((err: Error) => (failure = err.message));
+          const label = parallel ? `(d') COPY floor, ${LOG_TYPES.length} streams` : '(d) COPY floor, 1 stream';
+          const w = await watch(label, dump.rows, async () => ({ rows: finishedAt ? dump.rows : Math.min(sent, dump.rows), lines: 0, queue: 0 }), () => finishedAt > 0, () => failure);
+          await load;
+          const postgresCpuSeconds = pgCpuUsed();
+          const wallSeconds = (finishedAt - started) / 1000; // exact: the load's own end, not the poll's
+          w.timeline[w.timeline.length - 1] = [Number(wallSeconds.toFixed(3)), dump.rows];
+          clients.forEach((c) => c.release());
+          clients.length = 0;
+          const bytes = await withClient(pool, (c) => onDiskBytes(c, LOGPIPE_SCHEMAS));
+          return {
+            id,
+            label: parallel ? `(d') COPY floor, ${LOG_TYPES.length} parallel streams` : '(d) COPY floor, one stream (as psql)',
+            lines: ctx.data.totalLines, rows: dump.rows, wallSeconds,
+            processes: [],
+            postgresCpuSeconds,
+            queue: null,
+            bytesPerRow: bytes / dump.rows,
+            timeline: w.timeline,
+          };
+        } finally {
+          clients.forEach((c) => c.release());
+        }
+      } finally {
+        await pool.end();
+      }
+    },
+  };
+}
