@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { fileName, generate } from '../generator/generate.js';
+import { fileName, generate, sampledTypes } from '../generator/generate.js';
+import { LOG_TYPES } from '../logtypes/registry.js';
 import { ConfigError } from '../config/load.js';
 import { action, addConfigFlags, configFrom, intArg, type GlobalFlags } from './common.js';
 
@@ -15,6 +16,7 @@ interface Flags extends GlobalFlags {
   days?: number;
   ifMissing?: boolean;
   json?: boolean;
+  types?: string;
 }
 
 export function registerGenerate(program: Command): void {
@@ -29,6 +31,7 @@ export function registerGenerate(program: Command): void {
       .option('--dirty <rate>', 'share of lines (0-1) replaced by damaged lines', '0')
       .option('--start <date>', 'first timestamp, ISO 8601 date or time in UTC (default: the seed\'s 2024-01-15)')
       .option('--days <n>', 'spread every file\'s lines over this many days from --start (default: one line per second, as the seed)', intArg('days', 1, 3650))
+      .option('--types <names>', `log types to generate, comma-separated, mixed by their weights (default: the seed's firewall,dns,auth; there are: ${LOG_TYPES.map((t) => t.name).join(', ')})`)
       .option('--if-missing', 'do nothing when all the files already exist')
       .option('--json', 'print the report as JSON'),
   ).action(
@@ -46,8 +49,14 @@ export function registerGenerate(program: Command): void {
         start = Date.parse(/^\d{4}-\d\d-\d\d$/.test(flags.start) ? `${flags.start}T00:00:00Z` : flags.start);
         if (Number.isNaN(start)) throw new ConfigError(`--start must be an ISO 8601 date or time such as 2024-01-15 or 2024-01-15T06:00:00Z, got "${flags.start}"`);
       }
+      const types = flags.types?.split(',').map((t) => t.trim()).filter(Boolean);
+      try {
+        sampledTypes(types);
+      } catch (err) {
+        throw new ConfigError(`--types: ${(err as Error).message}`);
+      }
       const started = performance.now();
-      const report = generate({ files: flags.files, lines: flags.lines, out, seed: flags.seed, dirty, start, days: flags.days });
+      const report = generate({ files: flags.files, lines: flags.lines, out, seed: flags.seed, dirty, start, days: flags.days, types });
       const seconds = (performance.now() - started) / 1000;
       if (flags.json) {
         process.stdout.write(JSON.stringify(report, null, 2) + '\n');

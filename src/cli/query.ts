@@ -12,7 +12,7 @@ import { isIP } from '../logtypes/fields.js';
 import { createLogger } from '../core/logger.js';
 import { csvCell, jsonRow, textTable } from '../store/format.js';
 import { DEFAULT_PAGE, INVESTIGATIONS, type Investigation, type QueryArgs } from '../store/investigations.js';
-import { parseWhen } from '../store/windows.js';
+import { parseWhen } from '../logtypes/query/windows.js';
 import { action, addConfigFlags, configFrom, intArg, type GlobalFlags } from './common.js';
 import { openServices } from './services.js';
 

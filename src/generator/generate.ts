@@ -1,6 +1,6 @@
 /**
  * The seed's log generator, reproducible per seed: files logs_0000.log… with the 50/30/20 mix and
- * the timestamps of DESIGN §2. Streams each file in blocks (constant memory). With `dirty` > 0 a
+ * the timestamps of DESIGN §2 (or the log types asked for, in the proportion of their weights). Streams each file in blocks (constant memory). With `dirty` > 0 a
  * share of lines is replaced by the kinds of damage real logs carry, and the report says what
  * every line should become (a record, a blank, or a quarantined line with which reason), so tests
  * and benchmarks can check the pipeline's counts exactly.
@@ -8,7 +8,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOG_TYPES, parseLine } from '../logtypes/registry.js';
-import type { RejectionReason } from '../logtypes/types.js';
+import type { LogType, RejectionReason } from '../logtypes/types.js';
 import { buildPools, type SharedPools } from '../logtypes/samples.js';
 import { Rng } from '../core/rng.js';
 
@@ -40,6 +40,8 @@ export interface GenerateOptions {
   dirty: number;
   /** Start of the first timestamp (ms since the epoch); default the seed's 2024-01-15T00:00:00Z. */
   start?: number;
+  /** Names of the log types to generate, in the proportion of their weights; unset: those sampled by default (the seed's mix). */
+  types?: string[];
   /**
    * Spread each file's lines evenly over this many days from `start`, as hosts writing at once
    * (so `--files 10 --lines 1000000 --days 1` is one day at the seed's volume). Unset: the seed's
@@ -62,6 +64,16 @@ export interface GenerateReport {
   dirtyByKind: Partial<Record<DirtyKind, number>>;
 }
 
+/** The log types `names` asks for (every one must exist), or those sampled by default. */
+export function sampledTypes(names?: string[]): LogType[] {
+  if (!names?.length) return LOG_TYPES.filter((t) => t.sampledByDefault);
+  return names.map((n) => {
+    const t = LOG_TYPES.find((x) => x.name === n);
+    if (!t) throw new Error(`no log type "${n}" (there are: ${LOG_TYPES.map((x) => x.name).join(', ')})`);
+    return t;
+  });
+}
+
 export function fileName(index: number): string {
   return `logs_${String(index).padStart(4, '0')}.log`;
 }
@@ -75,9 +87,10 @@ export function generate(opts: GenerateOptions): GenerateReport {
     files: [], lines: 0, bytes: 0, records: Object.fromEntries(LOG_TYPES.map((t) => [t.name, 0])),
     blank: 0, quarantined: 0, quarantinedByReason: {}, dirtyByKind: {},
   };
+  const types = sampledTypes(opts.types);
   const cumulative: number[] = [];
   let sum = 0;
-  for (const t of LOG_TYPES) cumulative.push((sum += t.sampleWeight));
+  for (const t of types) cumulative.push((sum += t.sampleWeight));
 
   for (let f = 0; f < opts.files; f++) {
     const path = join(opts.out, fileName(f));
@@ -103,8 +116,8 @@ export function generate(opts: GenerateOptions): GenerateReport {
         const ts = new Date(ms).toISOString();
         const r = rng.next() * sum;
         let t = 0;
-        while (r >= cumulative[t] && t < LOG_TYPES.length - 1) t++;
-        const type = LOG_TYPES[t];
+        while (r >= cumulative[t] && t < types.length - 1) t++;
+        const type = types[t];
         let line = type.generate(rng, ts, pools);
         const last = i === opts.lines - 1;
         // With dirty input the last line of each file has no newline, as after a crash mid-write.

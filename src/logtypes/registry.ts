@@ -9,10 +9,10 @@
 import { auth } from './auth/auth.js';
 import { dns } from './dns/dns.js';
 import { readEnvelope } from './envelope/read.js';
-import type { ParseContext } from './envelope/types.js';
+import type { Envelope, ParseContext } from './envelope/types.js';
 import { firewall } from './firewall/firewall.js';
 import { TimeZone } from './time.js';
-import { reject, type LogType, type ParseResult } from './types.js';
+import { reject, type LogType, type ParseResult, type Rejected } from './types.js';
 
 export const LOG_TYPES: readonly LogType[] = [firewall, dns, auth];
 
@@ -28,6 +28,14 @@ LOG_TYPES.forEach((t, i) => {
     BY_PROGRAM.set(p, i);
   }
 });
+
+/** Envelope families the log types add, tried after the built-in ones. */
+const ADDED_ENVELOPES = LOG_TYPES.flatMap((t) => t.envelopes ?? []);
+
+/** A line's envelope, with the families the log types add. */
+export function envelopeOf(line: string, ctx: ParseContext = defaultContext()): Envelope | Rejected {
+  return readEnvelope(line, ctx, ADDED_ENVELOPES);
+}
 
 /** UTC, the year from the current clock: for tests and callers without a file behind the line. */
 export function defaultContext(now = new Date()): ParseContext {
@@ -61,7 +69,7 @@ function run(typeIndex: number, line: string, env: Parameters<LogType['parse']>[
  */
 export function parseLine(line: string, ctx: ParseContext = defaultContext()): LineOutcome {
   if (line.indexOf('\0') !== -1) return NUL;
-  const env = readEnvelope(line, ctx);
+  const env = readEnvelope(line, ctx, ADDED_ENVELOPES);
   if ('ok' in env) return { typeIndex: -1, result: env };
   try {
     if (env.program !== null) {

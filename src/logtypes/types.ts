@@ -7,8 +7,9 @@
  * declarations.
  */
 import type { Rng } from '../core/rng.js';
+import type { Envelope, EnvelopeReader } from './envelope/types.js';
+import type { Investigation } from './query/investigation.js';
 import type { SharedPools } from './samples.js';
-import type { Envelope } from './envelope/types.js';
 
 /** Why a line was quarantined. A fixed set: metrics and quarantine rows use these codes. */
 export const REJECTION_REASONS = [
@@ -121,12 +122,22 @@ export interface LogType {
   recognise(line: string, env: Envelope): boolean;
   /** Pure and total: never throws, returns a record (values[0] is env.ts) or a rejection. */
   parse(line: string, env: Envelope): ParseResult;
-  /** Share of generated sample lines (the seed's mix: firewall 0.5, dns 0.3, auth 0.2). */
+  /** Envelopes of this type's own (a stamp format no other family has), tried after the built-in ones. */
+  envelopes?: EnvelopeReader[];
+  /** The analysts' questions of this type, for `logpipe query`, `logpipe queries` and queries/*.sql. */
+  investigations?: Investigation[];
+  /** Weight among the generated sample lines (the seed's mix: firewall 0.5, dns 0.3, auth 0.2). */
   sampleWeight: number;
+  /** Generated when no `--types` are given: the seed's three are; a new type is not, so the seed's data stay as they were. */
+  sampledByDefault: boolean;
   /** One sample line for the given timestamp text, drawn from the seed's value pools. */
   generate(rng: Rng, ts: string, pools: SharedPools): string;
   /** Lines this type must accept, in each envelope it meets (used by the conformance suite, the docs and the parse thread's warm-up). */
   examples: string[];
+  /** Lines and the values they must give (column name → value): the conformance suite checks each. */
+  cases?: { line: string; values: Record<string, Value> }[];
+  /** Lines it must refuse, with the reason: every reason it can give, a broken stamp of each envelope it adds included. */
+  rejects?: { line: string; reason: RejectionReason }[];
 }
 
 export function reject(reason: RejectionReason, detail: string): Rejected {

@@ -109,7 +109,7 @@ describe('schema', () => {
   test('every analyst question has a path through an index or a rollup: no whole log partition is read', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'logpipe-schema-'));
     try {
-      const report = generate({ files: 1, lines: 150_000, out: dir, seed: 3, dirty: 0 });
+      const report = generate({ files: 1, lines: 150_000, out: dir, seed: 3, dirty: 0, types: LOG_TYPES.map((t) => t.name) });
       const payload = readFileSync(report.files[0]);
       await loadPayload(payload, 1, 150_000);
       await pool.query('VACUUM ANALYZE');

@@ -17,7 +17,7 @@ function tempDir(): string {
 }
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-test('default seed: every line parses with zero rejections, the mix is 50/30/20 ± 1%, timestamps follow the seed', () => {
+test("default seed: every line parses with zero rejections, the mix is the default types' weights (the seed's 50/30/20) ± 1%, timestamps follow the seed", () => {
   const out = tempDir();
   const report = generate({ files: 5, lines: 10_000, out, seed: 42, dirty: 0 });
   assert.deepEqual(report.files.map((f) => f.slice(out.length + 1)), [0, 1, 2, 3, 4].map(fileName));
@@ -37,10 +37,31 @@ test('default seed: every line parses with zero rejections, the mix is 50/30/20 
     });
   }
   assert.equal(total, 50_000);
-  for (const [name, share] of [['firewall', 0.5], ['dns', 0.3], ['auth', 0.2]] as const) {
-    assert.ok(Math.abs(counts.get(name)! / total - share) <= 0.01, `${name}: ${counts.get(name)}`);
-    assert.equal(report.records[name], counts.get(name));
+  const sampled = LOG_TYPES.filter((t) => t.sampledByDefault);
+  assert.deepEqual(sampled.map((t) => [t.name, t.sampleWeight]), [['firewall', 0.5], ['dns', 0.3], ['auth', 0.2]], "the seed's mix");
+  assertMix(counts, total, sampled);
+  for (const t of LOG_TYPES) assert.equal(report.records[t.name], counts.get(t.name) ?? 0, t.name);
+});
+
+/** Each type's share of `total` is its weight among `types` ± 1%; no other type appears. */
+function assertMix(counts: Map<string, number>, total: number, types: typeof LOG_TYPES) {
+  const sum = types.reduce((a, t) => a + t.sampleWeight, 0);
+  for (const t of types) assert.ok(Math.abs((counts.get(t.name) ?? 0) / total - t.sampleWeight / sum) <= 0.01, `${t.name}: ${counts.get(t.name)} of ${total}`);
+  assert.deepEqual([...counts.keys()].filter((n) => !types.some((t) => t.name === n)), [], 'only the types asked for');
+}
+
+test('--types: the types asked for, in the proportion of their weights; an unknown one is an error', () => {
+  for (const names of [LOG_TYPES.map((t) => t.name), [LOG_TYPES[0].name, LOG_TYPES[LOG_TYPES.length - 1].name]]) {
+    const report = generate({ files: 1, lines: 20_000, out: tempDir(), seed: 1, dirty: 0, types: names });
+    const counts = new Map<string, number>();
+    for (const line of readFileSync(report.files[0], 'utf8').trimEnd().split('\n')) {
+      const { typeIndex, result } = parseLine(line);
+      assert.ok(result.ok, line);
+      counts.set(LOG_TYPES[typeIndex].name, (counts.get(LOG_TYPES[typeIndex].name) ?? 0) + 1);
+    }
+    assertMix(counts, 20_000, LOG_TYPES.filter((t) => names.includes(t.name)));
   }
+  assert.throws(() => generate({ files: 1, lines: 1, out: tempDir(), seed: 1, dirty: 0, types: ['kafka'] }), /no log type "kafka"/);
 });
 
 test('reproducible: the same seed writes the same bytes, another seed does not', () => {

@@ -1,7 +1,7 @@
 /** Splitting a time window into whole rollup buckets and table edges. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Params, parseWhen, splitWindow, tsCondition } from '../../src/store/windows.js';
+import { Params, parseWhen, splitWindow, tsCondition } from '../../src/logtypes/query/windows.js';
 
 const H = 3_600_000;
 const D = 86_400_000;

@@ -14,6 +14,7 @@
 import { isIP, MAX_PORT, parseUint } from '../fields.js';
 import type { Envelope } from '../envelope/types.js';
 import { reject, type LogType, type ParseResult, type Value } from '../types.js';
+import { authInvestigations } from './investigations.js';
 
 const HOSTS = ['auth-srv01', 'auth-srv02', 'auth-srv03', 'auth-srv04', 'auth-srv05', 'auth-srv06', 'auth-srv07'];
 const USERS = ['admin', 'root', 'jsmith', 'adrutin', 'deploy-bot', 'backup-svc', 'unknown', 'cjones', 'mlee'];
@@ -113,7 +114,9 @@ export const auth: LogType = {
   programs: ['sshd', 'sshd-session'],
   recognise: (line, env) => env.program !== null && (env.program === 'sshd' || env.program === 'sshd-session') && KEPT.some((k) => line.startsWith(k, env.msgStart)),
   parse,
+  investigations: authInvestigations,
   sampleWeight: 0.2,
+  sampledByDefault: true,
   generate(rng, ts, pools) {
     return (
       `${ts} ${rng.pick(HOSTS)} sshd[${rng.int(1000, 65535)}]: ${rng.pick(STATUSES)} ${rng.pick(METHODS)} ` +

@@ -9,6 +9,7 @@
 import { isIP, MAX_PORT, parseUint } from '../fields.js';
 import type { Envelope } from '../envelope/types.js';
 import { reject, type LogType, type ParseResult } from '../types.js';
+import { dnsInvestigations } from './investigations.js';
 
 const DOMAINS = [
   'google.com', 'github.com', 'evil-domain.com', 'malware-c2.bad', 'suspicious-site.xyz', 'phishing-login.evil',
@@ -154,7 +155,9 @@ export const dns: LogType = {
   programs: ['named'],
   recognise: (line, env) => line.startsWith('client ', env.msgStart) || line.startsWith('queries: ', env.msgStart),
   parse,
+  investigations: dnsInvestigations,
   sampleWeight: 0.3,
+  sampledByDefault: true,
   generate(rng, ts, pools) {
     return (
       `${ts} client ${rng.pick(pools.internalIps)} query: ${rng.pick(DOMAINS)} IN ${rng.pick(QTYPES)} + ` +

@@ -6,7 +6,8 @@
 import type { Rejected } from '../types.js';
 import type { TimeZone } from '../time.js';
 
-export type EnvelopeFormat = 'iso' | 'rfc3164' | 'rfc5424' | 'bind';
+/** iso, rfc3164, rfc5424, bind, or the name of an envelope a log type adds. */
+export type EnvelopeFormat = string;
 
 export interface Envelope {
   format: EnvelopeFormat;

@@ -9,6 +9,7 @@ import type { LogType } from '../types.js';
 import { COLUMNS } from './columns.js';
 import { parseKeyValue } from './keyvalue.js';
 import { netfilterStart, parseNetfilter } from './netfilter.js';
+import { firewallInvestigations } from './investigations.js';
 
 const ACTIONS = ['accept', 'drop', 'reject'];
 const PROTOCOLS = ['TCP', 'UDP', 'ICMP'];
@@ -43,7 +44,9 @@ export const firewall: LogType = {
   programs: ['kernel'],
   recognise: (line, env) => env.delim === PIPE || netfilterStart(line, env.msgStart) !== -1,
   parse: (line, env) => (env.delim === PIPE ? parseKeyValue(line, env) : parseNetfilter(line, env)),
+  investigations: firewallInvestigations,
   sampleWeight: 0.5,
+  sampledByDefault: true,
   generate(rng: Rng, ts: string, pools: SharedPools): string {
     return (
       `${ts}|action=${rng.pick(ACTIONS)}|src=${rng.pick(pools.internalIps)}|dst=${rng.pick(pools.externalIps)}` +
