@@ -41,7 +41,10 @@ function argsOf(q: Investigation, f: Flags): QueryArgs {
   if (q.needs.includes('ip') && !f.ip) throw new ConfigError(`${q.command} needs --ip`);
   if (f.ip && !isIP(f.ip)) throw new ConfigError(`--ip must be an IPv4 or IPv6 address, got "${f.ip}"`);
   if (q.needs.includes('domains') && domains.length === 0) throw new ConfigError(`${q.command} needs --domain (repeatable) or --ioc-file`);
-  if (q.command === 'dns-domain' && domains.length > 1) throw new ConfigError('dns-domain takes one --domain; for several, dns-iocs');
+  if (q.needs.includes('domain') && domains.length !== 1) {
+    const several = INVESTIGATIONS.find((o) => o.needs.includes('domains'));
+    throw new ConfigError(`${q.command} takes one --domain${domains.length > 1 && several ? `; for several, ${several.command}` : ''}`);
+  }
   let from: Date | null, to: Date | null;
   try {
     from = parseWhen('--from', f.from);
@@ -68,9 +71,10 @@ export function registerQuery(program: Command): void {
   for (const q of INVESTIGATIONS) {
     const cmd = query.command(q.command).description(`${q.id.toUpperCase()}: ${q.title}`);
     if (q.needs.includes('ip')) cmd.option('--ip <address>', 'source IP address');
+    if (q.needs.includes('domain')) cmd.option('--domain <domain>', 'domain', (v: string, prev: string[] = []) => [...prev, v]);
     if (q.needs.includes('domains')) {
       cmd.option('--domain <domain...>', 'domain (IOC); repeatable', (v: string, prev: string[] = []) => [...prev, v]);
-      if (q.command === 'dns-iocs') cmd.option('--ioc-file <file>', 'domains, one per line (# comments)');
+      cmd.option('--ioc-file <file>', 'domains, one per line (# comments)');
     }
     if (q.needs.includes('port')) cmd.option('--port <port>', 'destination port (default 3389)', intArg('port', 0, 65535));
     cmd

@@ -7,7 +7,7 @@ const LIST = 'ts, client_ip, query_type, server_ip, response_code, hostname';
 
 export const dnsInvestigations: Investigation[] = [
   {
-    id: 'q2a', command: 'dns-domain', title: 'DNS queries for one IOC domain, newest first', list: true, needs: ['domains'],
+    id: 'q2a', command: 'dns-domain', title: 'DNS queries for one IOC domain, newest first', list: true, needs: ['domain'],
     seed: { domains: ['evil-domain.com'] }, file: 'q2a_threat_hunt_domain.sql',
     build(a) {
       const p = new Params();

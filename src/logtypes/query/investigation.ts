@@ -12,6 +12,7 @@ export const DAY_MS = 86_400_000;
 
 export interface QueryArgs {
   ip?: string;
+  /** The domains asked about: one for a question that needs `domain`, one or more for `domains`. */
   domains?: string[];
   port?: number;
   window: Window;
@@ -34,8 +35,8 @@ export interface Investigation {
   title: string;
   /** A list of events (newest first, paged) rather than a summary. */
   list: boolean;
-  /** Parameters it needs. */
-  needs: ('ip' | 'domains' | 'port' | 'from')[];
+  /** Parameters it needs: an IP, one domain, a list of domains, a port, a window's start. */
+  needs: ('ip' | 'domain' | 'domains' | 'port' | 'from')[];
   /** Its seed question: the arguments `logpipe queries` and queries/*.sql use (the rest default). */
   seed: Partial<QueryArgs>;
   /** queries/<file>: the seed question for psql. */
