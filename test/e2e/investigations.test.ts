@@ -21,7 +21,7 @@ let f: PipelineFixture;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'logpipe-inv-'));
   // Every log type, so that every question has rows to answer from.
-  generate({ files: 3, lines: 20_000, out: dir, seed: 8, dirty: 0, start: Date.UTC(2024, 0, 15), days: 3, types: LOG_TYPES.map((t) => t.name) });
+  generate({ files: 3, lines: 30_000, out: dir, seed: 8, dirty: 0, start: Date.UTC(2024, 0, 15), days: 3, types: LOG_TYPES.map((t) => t.name) });
   f = await pipelineFixture(dir);
   const run = await runCli(['run', '--no-summary'], { ...f.env, LOGPIPE_QUEUE_URL: '' });
   assert.equal(run.code, 0, run.output);
