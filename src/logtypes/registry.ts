@@ -11,10 +11,11 @@ import { dns } from './dns/dns.js';
 import { readEnvelope } from './envelope/read.js';
 import type { Envelope, ParseContext } from './envelope/types.js';
 import { firewall } from './firewall/firewall.js';
+import { proxy } from './proxy/proxy.js';
 import { TimeZone } from './time.js';
 import { reject, type LogType, type ParseResult, type Rejected } from './types.js';
 
-export const LOG_TYPES: readonly LogType[] = [firewall, dns, auth];
+export const LOG_TYPES: readonly LogType[] = [firewall, dns, auth, proxy];
 
 export function logTypeByName(name: string): LogType | undefined {
   return LOG_TYPES.find((t) => t.name === name);
