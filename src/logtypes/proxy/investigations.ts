@@ -24,20 +24,20 @@ export const proxyInvestigations: Investigation[] = [
     },
   },
   {
-    id: 'q8', command: 'proxy-domain', title: 'clients that fetched one domain through the proxy: requests, bytes, first and last seen', list: false, needs: ['domain'],
+    id: 'q8', command: 'proxy-domain', title: 'clients that fetched one domain through the proxy, most requests first: requests, bytes, first and last seen', list: false, needs: ['domain'],
     seed: { domains: ['evil-domain.com'] }, file: 'q8_proxy_domain.sql',
     build(a) {
       const p = new Params();
       // The index is on a hash of the domain, as for DNS: the query names the hash and the domain.
       const domain = p.add(a.domains![0]);
       return {
-        sql: `SELECT ${BY_CLIENT}\n  FROM proxy_logs\n WHERE ${and(`hashtextextended(domain, 0) = hashtextextended(${domain}, 0)`, `domain = ${domain}`, tsCondition(a.window, p))}\n GROUP BY client_ip\n ORDER BY requests DESC, client_ip`,
+        sql: `SELECT ${BY_CLIENT}\n  FROM proxy_logs\n WHERE ${and(`hashtextextended(domain, 0) = hashtextextended(${domain}, 0)`, `domain = ${domain}`, tsCondition(a.window, p))}\n GROUP BY client_ip\n ORDER BY requests DESC, client_ip\n LIMIT ${p.add(a.top)}`,
         params: p.values,
       };
     },
     reference(a) {
       const p = new Params();
-      return { sql: `SELECT ${BY_CLIENT} FROM proxy_logs WHERE domain = ${p.add(a.domains![0])} AND ${plainWindow(a, p)} GROUP BY client_ip ORDER BY requests DESC, client_ip`, params: p.values };
+      return { sql: `SELECT ${BY_CLIENT} FROM proxy_logs WHERE domain = ${p.add(a.domains![0])} AND ${plainWindow(a, p)} GROUP BY client_ip ORDER BY requests DESC, client_ip LIMIT ${p.add(a.top)}`, params: p.values };
     },
   },
 ];
