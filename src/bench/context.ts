@@ -6,7 +6,10 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { QueueSettings } from '../queue/registry.js';
+import type { UsageReport } from '../core/usage.js';
 import type { DataSet } from './dataset.js';
+import { processUsage } from './measure.js';
+import type { Watched } from './progress.js';
 import type { ContenderRun, QueryLatency } from './report.js';
 
 export interface BenchOptions {
@@ -66,4 +69,27 @@ export class BenchContext {
     mkdirSync(d, { recursive: true });
     return d;
   }
+}
+
+/** A contender's run record from what was measured: the first usage is the process that published to the queue. */
+export function contenderRun(o: {
+  id: string;
+  label: string;
+  lines: number;
+  watched: Watched;
+  usages: UsageReport[];
+  /** Role names for the processes (default: as each reported itself). */
+  roles?: string[];
+  postgresCpuSeconds: number | null;
+  bytesOnDisk: number;
+}): ContenderRun {
+  const { watched: w, usages } = o;
+  return {
+    id: o.id, label: o.label, lines: o.lines, rows: w.last.rows, wallSeconds: w.wallSeconds,
+    processes: usages.map((u, i) => processUsage(u, o.roles?.[i])),
+    postgresCpuSeconds: o.postgresCpuSeconds,
+    queue: usages.length ? { messages: usages[0].counters.messages, bytes: usages[0].counters.queueBytes } : null,
+    bytesPerRow: o.bytesOnDisk / w.last.rows,
+    timeline: w.timeline,
+  };
 }

@@ -3,7 +3,6 @@
  * tables (one per type, range-partitioned by day); their partitions live in `logpipe_partitions`
  * and the pipeline's bookkeeping in `logpipe`, so that counting rows over `public` counts records.
  */
-import type pg from 'pg';
 import { LOG_TYPES } from '../logtypes/registry.js';
 import type { Column, IndexDef, LogType, PgType, RollupDef } from '../logtypes/types.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isIP, isIPv4, parseUint } from '../../src/logtypes/fields.js';
-import { parseIsoTimestamp, TimeZone } from '../../src/logtypes/time.js';
+import { parseIsoTimestamp } from '../../src/logtypes/time.js';
 
 const parseTimestamp = (s: string) => parseIsoTimestamp(s, null);
 

@@ -2,10 +2,10 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createNaiveTable } from '../../naive/schema.js';
-import type { BenchContext, Contender } from '../context.js';
+import { contenderRun, type BenchContext, type Contender } from '../context.js';
 import { dbUrl, onDiskBytes, resetDatabase } from '../database.js';
 import { naiveSubset } from '../dataset.js';
-import { cpuSince, postgresCpuProbe, processUsage } from '../measure.js';
+import { cpuSince, postgresCpuProbe } from '../measure.js';
 import { NAIVE_POLL_MS, watch } from '../progress.js';
 import { timeNaiveQueries } from '../queries.js';
 import type { ContenderRun } from '../report.js';
@@ -55,14 +55,7 @@ export function naiveContender(ctx: BenchContext, redisUrl: string): Contender &
         const up = readUsage(processor);
         const bytes = await onDiskBytes(client, ['public']);
         if (repeat === 1 && !ctx.o.skip.has('queries')) await timeNaiveQueries(ctx, client, lines);
-        return {
-          id: 'naive', label: '(a) naive (seed pipeline)', lines, rows: w.last.rows, wallSeconds: w.wallSeconds,
-          processes: [ur, up].map((u) => processUsage(u)),
-          postgresCpuSeconds,
-          queue: { messages: ur.counters.messages, bytes: ur.counters.queueBytes },
-          bytesPerRow: bytes / w.last.rows,
-          timeline: w.timeline,
-        };
+        return contenderRun({ id: 'naive', label: '(a) naive (seed pipeline)', lines, watched: w, usages: [ur, up], postgresCpuSeconds, bytesOnDisk: bytes });
       } finally {
         await client.end();
       }

@@ -14,9 +14,9 @@ import { createPool, withClient } from '../../store/db.js';
 import { initDb } from '../../store/init.js';
 import { tableColumns } from '../../store/schema.js';
 import { committedTotals } from '../../store/status.js';
-import type { BenchContext, Contender } from '../context.js';
+import { contenderRun, type BenchContext, type Contender } from '../context.js';
 import { dbUrl, LOGPIPE_SCHEMAS, onDiskBytes, resetDatabase } from '../database.js';
-import { cpuSince, postgresCpuProbe, processUsage } from '../measure.js';
+import { cpuSince, postgresCpuProbe } from '../measure.js';
 import { watch } from '../progress.js';
 import { timeLogpipeQueries } from '../queries.js';
 import type { ContenderRun } from '../report.js';
@@ -69,15 +69,10 @@ export function pipelineContender(ctx: BenchContext, settings: QueueSettings, pr
           await dumpParsedRows(ctx, pool, w.last.rows);
           if (!ctx.o.skip.has('queries')) await timeLogpipeQueries(ctx, pool);
         }
-        return {
-          id, label: `(b) logpipe reader + ${n} processor${n > 1 ? 's' : ''} (${backend.title})`,
-          lines: ctx.data.totalLines, rows: w.last.rows, wallSeconds: w.wallSeconds,
-          processes: usages.map((u, i) => processUsage(u, i === 0 ? 'reader' : n > 1 ? `processor ${i}` : 'processor')),
-          postgresCpuSeconds,
-          queue: { messages: usages[0].counters.messages, bytes: usages[0].counters.queueBytes },
-          bytesPerRow: bytes / w.last.rows,
-          timeline: w.timeline,
-        };
+        return contenderRun({
+          id, label: `(b) logpipe reader + ${n} processor${n > 1 ? 's' : ''} (${backend.title})`, lines: ctx.data.totalLines, watched: w, usages,
+          roles: usages.map((_, i) => (i === 0 ? 'reader' : n > 1 ? `processor ${i}` : 'processor')), postgresCpuSeconds, bytesOnDisk: bytes,
+        });
       } finally {
         await pool.end();
       }

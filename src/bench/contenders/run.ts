@@ -2,9 +2,9 @@
 import { createPool, withClient } from '../../store/db.js';
 import { initDb } from '../../store/init.js';
 import { committedTotals } from '../../store/status.js';
-import type { BenchContext, Contender } from '../context.js';
+import { contenderRun, type BenchContext, type Contender } from '../context.js';
 import { dbUrl, LOGPIPE_SCHEMAS, onDiskBytes, resetDatabase } from '../database.js';
-import { cpuSince, postgresCpuProbe, processUsage } from '../measure.js';
+import { cpuSince, postgresCpuProbe } from '../measure.js';
 import { watch } from '../progress.js';
 import type { ContenderRun } from '../report.js';
 import { exitedBadly, readUsage, spawnRole, stopRoles } from '../roles.js';
@@ -34,14 +34,7 @@ export function runContender(ctx: BenchContext): Contender {
         await stopRoles([role]);
         const u = readUsage(role);
         const bytes = await withClient(pool, (c) => onDiskBytes(c, LOGPIPE_SCHEMAS));
-        return {
-          id: 'logpipe-run', label: '(c) logpipe run (one process)', lines: ctx.data.totalLines, rows: w.last.rows, wallSeconds: w.wallSeconds,
-          processes: [processUsage(u)],
-          postgresCpuSeconds,
-          queue: { messages: u.counters.messages, bytes: u.counters.queueBytes },
-          bytesPerRow: bytes / w.last.rows,
-          timeline: w.timeline,
-        };
+        return contenderRun({ id: 'logpipe-run', label: '(c) logpipe run (one process)', lines: ctx.data.totalLines, watched: w, usages: [u], postgresCpuSeconds, bytesOnDisk: bytes });
       } finally {
         await pool.end();
       }

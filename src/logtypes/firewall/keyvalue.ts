@@ -6,7 +6,7 @@
  */
 import { isIP, MAX_PORT, MAX_SAFE, parseUint } from '../fields.js';
 import type { Envelope } from '../envelope/types.js';
-import { reject, type ParseResult, type Value } from '../types.js';
+import { reject, type ParseResult } from '../types.js';
 import { ACTION, BYTES, DST, DST_PORT, EXTRA, HOST, PROTO, RULE, SRC, SRC_PORT, newValues } from './columns.js';
 
 const KEYS = ['action', 'src', 'dst', 'proto', 'src_port', 'dst_port', 'bytes_sent', 'rule'];
