@@ -8,7 +8,7 @@
  */
 import { isIP, MAX_INT4, MAX_SAFE, parseUint } from '../fields.js';
 import type { Envelope } from '../envelope/types.js';
-import { reject, type LogType, type ParseResult } from '../types.js';
+import { reject, type Column, type LogType, type ParseResult, type PgType } from '../types.js';
 import { proxyInvestigations } from './investigations.js';
 import { readSquidStamp, squidEnvelope } from './squid-stamp.js';
 
@@ -30,6 +30,8 @@ export function hostOf(url: string): string | null {
 }
 
 const dash = (s: string) => (s === '-' ? null : s);
+const required = (name: string, type: PgType, doc: string): Column => ({ name, type, nullable: false, doc });
+const optional = (name: string, type: PgType, doc: string): Column => ({ name, type, nullable: true, doc });
 
 function parse(line: string, env: Envelope): ParseResult {
   let ms = env.epochMs;
@@ -87,20 +89,20 @@ export const proxy: LogType = {
   table: 'proxy_logs',
   description: "Web proxy requests: Squid's native access.log, as Squid writes it or through syslog.",
   columns: [
-    { name: 'ts', type: 'timestamptz', nullable: false, doc: 'when the request completed (Squid\'s own stamp, millisecond precision)' },
-    { name: 'client_ip', type: 'inet', nullable: false, doc: 'client that made the request' },
-    { name: 'method', type: 'text', nullable: false, doc: 'GET, POST, CONNECT, …' },
-    { name: 'url', type: 'text', nullable: false, doc: 'as logged (CONNECT: host:port)' },
-    { name: 'domain', type: 'text', nullable: true, doc: "the URL's host, lower-case, no port or trailing dot; null when the URL has none" },
-    { name: 'http_status', type: 'integer', nullable: false, doc: 'status sent to the client (0: none, e.g. aborted)' },
-    { name: 'cache_result', type: 'text', nullable: false, doc: 'TCP_MISS, TCP_HIT, TCP_DENIED, TCP_TUNNEL, …' },
-    { name: 'bytes', type: 'bigint', nullable: false, doc: 'bytes sent to the client' },
-    { name: 'duration_ms', type: 'integer', nullable: false, doc: 'milliseconds the request took' },
-    { name: 'user_name', type: 'text', nullable: true, doc: 'authenticated user, when there was one' },
-    { name: 'hierarchy', type: 'text', nullable: false, doc: 'how it was fetched: HIER_DIRECT, HIER_NONE, FIRSTUP_PARENT, …' },
-    { name: 'peer', type: 'text', nullable: true, doc: 'server or parent proxy it was fetched from (address or name)' },
-    { name: 'content_type', type: 'text', nullable: true, doc: 'Content-Type of the reply' },
-    { name: 'hostname', type: 'text', nullable: true, doc: 'reporting host, from the syslog envelope' },
+    required('ts', 'timestamptz', "when the request completed (Squid's own stamp, millisecond precision)"),
+    required('client_ip', 'inet', 'client that made the request'),
+    required('method', 'text', 'GET, POST, CONNECT, …'),
+    required('url', 'text', 'as logged (CONNECT: host:port)'),
+    optional('domain', 'text', "the URL's host, lower-case, no port or trailing dot; null when the URL has none"),
+    required('http_status', 'integer', 'status sent to the client (0: none, e.g. aborted)'),
+    required('cache_result', 'text', 'TCP_MISS, TCP_HIT, TCP_DENIED, TCP_TUNNEL, …'),
+    required('bytes', 'bigint', 'bytes sent to the client'),
+    required('duration_ms', 'integer', 'milliseconds the request took'),
+    optional('user_name', 'text', 'authenticated user, when there was one'),
+    required('hierarchy', 'text', 'how it was fetched: HIER_DIRECT, HIER_NONE, FIRSTUP_PARENT, …'),
+    optional('peer', 'text', 'server or parent proxy it was fetched from (address or name)'),
+    optional('content_type', 'text', 'Content-Type of the reply'),
+    optional('hostname', 'text', 'reporting host, from the syslog envelope'),
   ],
   indexes: [
     { name: 'client_ts', on: 'client_ip, ts', why: 'Q7 everything one client fetched in a window, newest first, a page at a time' },
