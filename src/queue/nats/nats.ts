@@ -9,9 +9,7 @@
  * server sends is ever dropped on the way (a pull request may outlive the wait for it): what
  * arrives waits in `buffer` for the next receive(), and is given back (NAK) on close.
  */
-import { AckPolicy, connect, createInbox, DeliverPolicy, DiscardPolicy, JSONCodec, nanos, RetentionPolicy, StorageType, headers as natsHeaders } from 'nats';
 import type { JetStreamManager, JsMsg, Msg, NatsConnection, StreamConfig, Subscription } from 'nats';
-import { toJsMsg } from 'nats/lib/jetstream/jsmsg.js';
 import { z } from 'zod';
 import { redactUrl } from '../../core/redact.js';
 import { wait } from '../../core/wait.js';
@@ -32,7 +30,10 @@ type Settings = z.infer<typeof NatsSettings>;
 
 /** The chunk header travels as a message header; the compressed lines are the body. */
 const CHUNK_HEADER = 'Logpipe-Chunk';
-const json = JSONCodec();
+
+type Client = typeof import('./client.js');
+let client: Promise<Client> | null = null;
+const loadClient = () => (client ??= import('./client.js'));
 
 class NatsQueue implements ChunkQueue {
   readonly backend = 'nats';
@@ -43,6 +44,8 @@ class NatsQueue implements ChunkQueue {
   private readonly subject: string;
   private readonly durable: string;
   private nc: Promise<NatsConnection> | null = null;
+  /** The client library, once connected (every method that uses it connects first). */
+  private lib!: Client;
   private jsm: JetStreamManager | null = null;
   private ready = false;
   private inbox: { subject: string; sub: Subscription } | null = null;
@@ -71,7 +74,9 @@ class NatsQueue implements ChunkQueue {
   /** Connects once; a failed first attempt is tried again on the next call. Reconnects for ever after. */
   private connection(): Promise<NatsConnection> {
     if (!this.nc) {
-      this.nc = connect(connectOptions(this.open.url!, `logpipe ${this.open.consumer}`, this.open.connectTimeoutMs)).then((nc) => {
+      this.nc = loadClient().then(async (lib) => {
+        this.lib = lib;
+        const nc = await lib.connect(connectOptions(this.open.url!, `logpipe ${this.open.consumer}`, this.open.connectTimeoutMs));
         this.maxMessageBytes = nc.info?.max_payload ?? this.maxMessageBytes;
         return nc;
       });
@@ -97,6 +102,7 @@ class NatsQueue implements ChunkQueue {
   private async ensure(): Promise<void> {
     if (this.ready) return;
     const jsm = await this.manager();
+    const { AckPolicy, DeliverPolicy, DiscardPolicy, nanos, RetentionPolicy, StorageType } = this.lib;
     const { replicas, storage, maxBytes } = this.open.settings;
     const want: Partial<StreamConfig> = {
       name: this.stream, subjects: [this.subject], retention: RetentionPolicy.Workqueue, discard: DiscardPolicy.New,
@@ -133,7 +139,7 @@ class NatsQueue implements ChunkQueue {
   async publish(message: EncodedChunk, signal?: AbortSignal): Promise<void> {
     const nc = await this.connection();
     await this.ensure();
-    const h = natsHeaders();
+    const h = this.lib.headers();
     h.set(CHUNK_HEADER, message.header);
     const size = message.body.length + message.header.length + CHUNK_HEADER.length + 16;
     if (this.maxMessageBytes !== null && size > this.maxMessageBytes) {
@@ -160,7 +166,7 @@ class NatsQueue implements ChunkQueue {
   private async ensureInbox(): Promise<string> {
     if (this.inbox) return this.inbox.subject;
     const nc = await this.connection();
-    const subject = createInbox();
+    const subject = this.lib.createInbox();
     const sub = nc.subscribe(subject, { callback: (err, m) => this.arrived(err, m) });
     this.inbox = { subject, sub };
     return subject;
@@ -170,7 +176,7 @@ class NatsQueue implements ChunkQueue {
     if (!err) {
       const status = statusOf(m);
       if (status === null) {
-        this.buffer.push(toJsMsg(m));
+        this.buffer.push(this.lib.toJsMsg(m));
         this.awaiting = Math.max(0, this.awaiting - 1);
       } else {
         // 404 no messages, 408 expired: that request is over. 409 (consumer deleted) or 503 (no
@@ -190,8 +196,8 @@ class NatsQueue implements ChunkQueue {
     const nc = await this.connection();
     const inbox = await this.ensureInbox();
     this.awaiting = batch;
-    const request = expiresMs > 0 ? { batch, expires: nanos(expiresMs) } : { batch, no_wait: true };
-    nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${this.stream}.${this.durable}`, json.encode(request), { reply: inbox });
+    const request = expiresMs > 0 ? { batch, expires: this.lib.nanos(expiresMs) } : { batch, no_wait: true };
+    nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${this.stream}.${this.durable}`, new TextEncoder().encode(JSON.stringify(request)), { reply: inbox });
     // A request ends with a status; a lost one (a reconnect) is given up after its expiry.
     const giveUp = Date.now() + expiresMs + 2_000;
     const over = () => this.awaiting === 0 || (expiresMs > 0 && this.buffer.length > 0);
