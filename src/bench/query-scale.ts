@@ -121,6 +121,7 @@ export async function benchQueries(o: QueryBenchOptions): Promise<ScaleResult[]>
     if (!o.reuse || (await committedRows(url)) !== rows) {
       await resetDatabase(o.databaseUrl, name);
       o.log(`ingesting ${label(scale)} with logpipe run …`);
+      await runRole('init-db', ['init-db'], { DATABASE_URL: url }, dir);
       const started = performance.now();
       await runRole('run', ['run', '--no-summary', dataDir], { DATABASE_URL: url, LOGPIPE_METRICS_PORT: '0' }, dir);
       ingestSeconds = (performance.now() - started) / 1000;

@@ -6,21 +6,37 @@ import { compactClosedDays } from '../store/maintain.js';
 import { openDatabase } from '../store/embedded.js';
 import { initDb, watchedPorts } from '../store/init.js';
 import { SCHEMA_VERSION } from '../store/migrations.js';
+import { recordWindow } from '../store/retention.js';
+import { createRoles } from '../store/roles.js';
 import { fullDdl, schemaMarkdown } from '../store/schema.js';
 import { action, addConfigFlags, configFrom, type GlobalFlags } from './common.js';
+import { databaseTarget } from './services.js';
 
 export function registerInitDb(program: Command): void {
-  addConfigFlags(program.command('init-db').description('create the schema, or migrate one made by an earlier release (idempotent)')).action(
-    action(async (flags: GlobalFlags) => {
+  addConfigFlags(
+    program
+      .command('init-db')
+      .description("create the schema, or migrate one made by an earlier release; the functions and grants writers and analysts use (idempotent; the administrator's command)")
+      .option('--roles', 'also create the group roles logpipe_ingest and logpipe_analyst (needs CREATEROLE)'),
+  ).action(
+    action(async (flags: GlobalFlags & { roles?: boolean }) => {
       const config = configFrom(flags);
       const log = createLogger(config.logLevel, 'logpipe', config.logFormat);
+      const target = databaseTarget(config);
       const db = await openDatabase(config, log);
-      const pool = createPool(db.url, 1, config.connectTimeoutMs);
+      const pool = createPool(db.embedded ? db.url : target!, 1, config.connectTimeoutMs);
       try {
         await checkDatabase(pool, db.embedded ? 'embedded' : originOf(config, 'databaseUrl'), config.connectTimeoutMs);
+        const out = process.stdout;
+        if (flags.roles) {
+          const made = await withClient(pool, createRoles);
+          out.write(made.length ? `created roles ${made.join(', ')} (NOLOGIN: GRANT them to login users)\n` : 'roles logpipe_ingest and logpipe_analyst exist\n');
+        }
         const r = await withClient(pool, (c) => initDb(c, { watchedPorts: config.rollups.watchedPorts }));
         const w = await withClient(pool, (c) => watchedPorts(c, config.rollups.watchedPorts, true));
-        const out = process.stdout;
+        await withClient(pool, (c) => recordWindow(c, config.retention.keepDays, config.retention.rollupKeepDays));
+        if (config.retention.keepDays !== undefined) out.write(`retention window: ${config.retention.keepDays} days (processors with retention.keepDays set apply it daily)\n`);
+        if (r.granted) out.write('granted logpipe_ingest and logpipe_analyst their rights\n');
         if (w.rebuilt) out.write(`watched ports are now ${w.ports.join(', ')}: the port rollups were rebuilt from the firewall table\n`);
         for (const m of r.migrated) out.write(`migrated: ${m}\n`);
         if (r.createdTables.length) out.write(`created ${r.createdTables.join(', ')}\n`);
@@ -42,8 +58,9 @@ export function registerInitDb(program: Command): void {
       if (flags.before !== undefined && !/^\d{4}-\d\d-\d\d$/.test(flags.before)) throw new ConfigError(`--before must be a date such as 2024-01-16, got "${flags.before}"`);
       const config = configFrom(flags);
       const log = createLogger(config.logLevel, 'maintain', config.logFormat);
+      const target = databaseTarget(config);
       const db = await openDatabase(config, log, { create: false });
-      const pool = createPool(db.url, 1, config.connectTimeoutMs);
+      const pool = createPool(db.embedded ? db.url : target!, 1, config.connectTimeoutMs);
       try {
         await checkDatabase(pool, db.embedded ? 'embedded' : originOf(config, 'databaseUrl'), config.connectTimeoutMs);
         await withClient(pool, (c) => initDb(c, { watchedPorts: config.rollups.watchedPorts })); // an administrator's job: the schema is brought up to date first

@@ -24,10 +24,11 @@ const MODULES: Record<string, () => Promise<Register>> = {
   bench: async () => (await import('./bench.js')).registerBench,
   config: async () => (await import('./config.js')).registerConfig,
   query: async () => (await import('./query.js')).registerQuery,
+  retention: async () => (await import('./retention.js')).registerRetention,
 };
 const MODULE_OF: Record<string, string> = {
   generate: 'generate', 'init-db': 'init-db', schema: 'init-db', maintain: 'init-db', reader: 'pipeline', processor: 'pipeline', run: 'pipeline',
-  status: 'status', queries: 'queries', naive: 'naive', bench: 'bench', 'bench-queries': 'bench', cost: 'bench', config: 'config', query: 'query',
+  status: 'status', queries: 'queries', naive: 'naive', bench: 'bench', 'bench-queries': 'bench', cost: 'bench', config: 'config', query: 'query', retention: 'retention',
 };
 
 const program = new Command()

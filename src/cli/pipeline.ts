@@ -6,6 +6,7 @@ import { createLogger } from '../core/logger.js';
 import { setWatchedPorts } from '../processor/parse-chunk.js';
 import { ParsePool } from '../processor/parse-pool.js';
 import { Processor } from '../processor/processor.js';
+import { startDailyRetention } from '../processor/retention-timer.js';
 import { Reader } from '../reader/reader.js';
 import { printAnalystQueries, printCounts } from '../store/report.js';
 import { fileStatuses } from '../store/status.js';
@@ -104,10 +105,12 @@ export function registerPipeline(program: Command): void {
         onSignals(log, () => processor.stop());
         log.info({ ...readyFields(config, s, server), parseThreads: config.processor.parseThreads, concurrency: config.processor.concurrency }, 'processor ready');
         const stats = setInterval(() => log.info(processor.totals, 'progress'), 10_000).unref();
+        const stopRetention = startDailyRetention(s.pool, config, log);
         try {
           await processor.run();
         } finally {
           clearInterval(stats);
+          stopRetention();
           const t = processor.totals;
           reportUsage('processor', { rows: t.records, quarantined: t.quarantined, chunks: t.chunks });
           log.info({ ...t, seconds: elapsed(started) }, 'processor stopped');

@@ -16,11 +16,14 @@ import { startMetrics, type MetricsServer } from '../metrics/server.js';
 import { chosenBackend, openQueue, sharedChoices } from '../queue/registry.js';
 import type { ChunkQueue } from '../queue/types.js';
 import { MESSAGE_OVERHEAD } from '../queue/chunk.js';
+import { ConnectionSettingError, pgTarget, type PgTarget } from '../store/connect.js';
 import { checkDatabase, createPool, poolWhere, withClient } from '../store/db.js';
 import { openDatabase, type Database } from '../store/embedded.js';
 import { initDb, schemaVersion, watchedPorts } from '../store/init.js';
 import { SCHEMA_VERSION } from '../store/migrations.js';
+import { missingRights } from '../store/roles.js';
 import { fileStateCounts } from '../store/status.js';
+import { LOG_TYPES } from '../logtypes/registry.js';
 
 export interface Services {
   db: Database;
@@ -75,10 +78,31 @@ function checkMessageSize(queue: ChunkQueue, config: Config): void {
   );
 }
 
+/** The schema is there, at this release's version, with every log table; else what to run. */
+async function checkSchema(c: pg.ClientBase, where: string): Promise<void> {
+  const version = await schemaVersion(c);
+  if (version === 0) throw new ServiceError(`no logpipe schema in ${where}: run \`logpipe init-db\` first (as the database's administrator)`);
+  if (version < SCHEMA_VERSION) throw new ServiceError(`the schema in ${where} is version ${version}, this logpipe needs ${SCHEMA_VERSION}: run \`logpipe init-db\``);
+  const r = await c.query<{ t: string }>(`SELECT t FROM unnest($1::text[]) t WHERE to_regclass('public.' || t) IS NULL`, [LOG_TYPES.map((t) => t.table)]);
+  if (r.rows.length) throw new ServiceError(`${where} has no ${r.rows.map((x) => x.t).join(', ')}: run \`logpipe init-db\``);
+}
+
+/** The configured PostgreSQL server with its TLS and password settings (null: embedded); unusable settings are configuration errors. */
+export function databaseTarget(config: Config): PgTarget | null {
+  if (!config.databaseUrl) return null;
+  try {
+    return pgTarget(config.databaseUrl, config.database);
+  } catch (err) {
+    if (err instanceof ConnectionSettingError) throw new ConfigError(err.message);
+    throw err;
+  }
+}
+
 export async function openServices(config: Config, log: Logger, opts: ServiceOptions): Promise<Services> {
   if (opts.sharedQueueFor) requireSharedQueue(config, opts.sharedQueueFor);
+  const target = databaseTarget(config);
   const db = await openDatabase(config, log, { create: !opts.readOnly });
-  const pool = createPool(db.url, opts.poolSize, config.connectTimeoutMs);
+  const pool = createPool(db.embedded ? db.url : target!, opts.poolSize, config.connectTimeoutMs);
   let queue: ChunkQueue | null = null;
   let ports: number[] = [];
   try {
@@ -89,15 +113,16 @@ export async function openServices(config: Config, log: Logger, opts: ServiceOpt
     queue = openQueue(settings, opts.consumer ?? defaultConsumerName(), config.connectTimeoutMs);
     await checkQueue(queue, config);
     checkMessageSize(queue, config);
-    if (opts.readOnly) {
-      const version = await withClient(pool, schemaVersion);
-      if (version === 0) throw new ServiceError(`no logpipe schema in ${poolWhere(pool)}: run \`logpipe init-db\` (or a \`logpipe run\`) first`);
-      if (version < SCHEMA_VERSION) throw new ServiceError(`the schema in ${poolWhere(pool)} is version ${version}, this logpipe needs ${SCHEMA_VERSION}: run \`logpipe init-db\``);
-    } else {
+    if (db.embedded && !opts.readOnly) {
+      // The embedded cluster is logpipe's own, made for one user: it is initialised as it is used.
       const init = await withClient(pool, initDb);
       if (init.migrated.length) log.info({ migrations: init.migrated }, 'schema migrated');
       if (init.createdTables.length) log.info({ tables: init.createdTables }, 'created log tables');
-      if (init.bookkeepingReset) log.warn('log tables had been dropped: bookkeeping cleared to match');
+    } else {
+      // A server's schema is the administrator's (init-db): a command finds it, never makes it.
+      await withClient(pool, (c) => checkSchema(c, poolWhere(pool)));
+      const missing = await withClient(pool, (c) => missingRights(c, opts.readOnly ? 'analyst' : 'ingest'));
+      if (missing) throw new ServiceError(`cannot use PostgreSQL at ${poolWhere(pool)}: ${missing}`);
     }
     const w = await withClient(pool, (c) => watchedPorts(c, config.rollups.watchedPorts, false));
     ports = w.ports;

@@ -34,6 +34,24 @@ export const ConfigSchema = z
   .object({
     /** PostgreSQL URL. Unset: an embedded PostgreSQL is started under `embedded.dir`. */
     databaseUrl: urlOf('PostgreSQL', ['postgres:', 'postgresql:']).optional(),
+    /** How to reach PostgreSQL securely: TLS and a password kept out of the URL. */
+    database: z
+      .object({
+        /**
+         * TLS: disable, require (encrypted, server not verified), verify-ca (its certificate chains
+         * to `sslrootcert`), verify-full (and names the host). Unset: the URL's `sslmode`, else disable.
+         */
+        sslmode: z.enum(['disable', 'require', 'verify-ca', 'verify-full']).optional(),
+        /** CA certificate(s) the server's certificate must chain to (PEM file). */
+        sslrootcert: z.string().min(1).optional(),
+        /** Client certificate and key (PEM files), for certificate authentication. */
+        sslcert: z.string().min(1).optional(),
+        sslkey: z.string().min(1).optional(),
+        /** A file holding the password (read at each connection: rotation needs no restart). */
+        passwordFile: z.string().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
     /** How long a connection to PostgreSQL or Redis may take before it is an error (nothing hangs). */
     connectTimeoutMs: int(100, 600_000).default(10_000),
     /** Directory read recursively for log files (names per input.include); the simple case. */
@@ -122,6 +140,19 @@ export const ConfigSchema = z
         /** Data directory of the embedded PostgreSQL. */
         dir: z.string().min(1).default('./.logpipe/pg'),
         port: int(1, 65535).default(54329),
+      })
+      .strict()
+      .prefault({}),
+    retention: z
+      .object({
+        /**
+         * Days of log rows to keep (whole daily partitions older are dropped, with their
+         * quarantine and ledger rows). Recorded in the database by `init-db`; a processor with
+         * it set applies the database's window once a day. Unset: keep for ever.
+         */
+        keepDays: int(1, 36_500).optional(),
+        /** Days of rollup rows (hourly and daily counts) to keep; unset: for ever (they are small). */
+        rollupKeepDays: int(1, 36_500).optional(),
       })
       .strict()
       .prefault({}),

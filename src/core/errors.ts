@@ -26,6 +26,11 @@ const NET_HINTS: Record<string, string> = {
   ENETUNREACH: 'network unreachable',
   ECONNRESET: 'connection reset by the server',
   ETIMEDOUT: 'no answer in time',
+  SELF_SIGNED_CERT_IN_CHAIN: 'TLS: the server\'s certificate chains to a CA that is not trusted (set database.sslrootcert / PGSSLROOTCERT to its CA)',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS: the server\'s certificate is self-signed and not trusted (set database.sslrootcert / PGSSLROOTCERT)',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS: the server\'s certificate cannot be verified (set database.sslrootcert / PGSSLROOTCERT to its CA)',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS: the server\'s certificate does not name the host connected to (connect by a name it holds, or use sslmode verify-ca)',
+  CERT_HAS_EXPIRED: 'TLS: the server\'s certificate has expired',
 };
 
 /** Why a connection failed, in words: a network error code, a timeout, or the server's own message. */

@@ -4,7 +4,8 @@
  *
  * - a chunk partly committed already (re-cut after a restart): prepare its uncommitted lines, commit again;
  * - the file's bookkeeping is gone (foreign key: the database was reset): the chunks belong to nothing, drop them;
- * - a partition, table or schema missing (dropped under us): forget the partitions, make the schema again, retry (a few times);
+ * - a partition missing (dropped under us): forget the known partitions, make them again, retry (a few times);
+ * - a table or the schema missing, or a right: stop with what to run (`init-db`) or grant; a processor makes no schema;
  * - PostgreSQL unreachable, restarting, a deadlock or serialization failure: wait (backoff) and retry;
  * - anything else refused in a batch of several: commit them one at a time, to find the chunk at fault;
  * - one chunk refused though every value was validated: quarantine its lines, with the error, rather than block the queue;
@@ -17,16 +18,16 @@ import { rangeKey } from '../core/range.js';
 import { isMissingRelation, isTransientPgError, sqlState, SQLSTATE } from '../core/sqlstate.js';
 import { reject, type Rejected } from '../logtypes/types.js';
 import type { EncodedChunk } from '../queue/chunk.js';
-import { poolWhere, withClient } from '../store/db.js';
-import { initDb } from '../store/init.js';
+import { ServiceError } from '../core/errors.js';
+import { poolWhere } from '../store/db.js';
 import { commitBatch, PartlyCommitted, type CommitOutcome } from '../store/ledger.js';
 import type { PartitionManager } from '../store/partitions.js';
 import type { PrepareMode } from './parse-chunk.js';
 import type { PreparedChunk } from './parse-wire.js';
 
-export type Remedy = 'reprepare' | 'drop' | 'recreate' | 'retry' | 'bisect' | 'quarantine' | 'fail';
+export type Remedy = 'reprepare' | 'drop' | 'partitions' | 'stop' | 'retry' | 'bisect' | 'quarantine' | 'fail';
 
-/** Times the schema is made again for one batch before its error is treated as any other. */
+/** Times the partitions are made again for one batch before its error is treated as any other. */
 export const MAX_RECREATES = 5;
 /** Rounds of "partly committed, prepare the rest" for one batch: each means another writer raced it; more is a bug. */
 const MAX_REPREPARES = 10;
@@ -44,8 +45,10 @@ export function remedyFor(err: unknown, a: Attempt): Remedy {
   if (err instanceof PartlyCommitted) return 'reprepare';
   const code = sqlState(err);
   if (code === SQLSTATE.FOREIGN_KEY_VIOLATION) return 'drop';
-  // 23514: no partition for a row (the partition was dropped); 42P01/3F000: a table or the schema.
-  if ((code === SQLSTATE.CHECK_VIOLATION || isMissingRelation(err)) && a.recreated < MAX_RECREATES) return 'recreate';
+  // 23514: no partition for a row (the partition was dropped).
+  if (code === SQLSTATE.CHECK_VIOLATION && a.recreated < MAX_RECREATES) return 'partitions';
+  // 42P01/3F000: a table or the schema is gone; 42501: a right is missing. Only an administrator can fix either.
+  if (isMissingRelation(err) || code === SQLSTATE.INSUFFICIENT_PRIVILEGE) return 'stop';
   if (isTransientPgError(err)) return 'retry';
   if (a.size > 1) return 'bisect';
   return a.quarantined ? 'fail' : 'quarantine';
@@ -109,12 +112,17 @@ export class Committer {
           case 'drop':
             this.log.warn({ chunks: batch.map((p) => rangeKey(p.prepared.range)) }, 'chunks of a file no longer registered (reset?): dropped');
             return true;
-          case 'recreate':
+          case 'partitions':
             recreated++;
-            this.log.warn({ err: e.message }, 'schema or partition missing, making it again');
+            this.log.warn({ err: e.message }, 'a partition is missing (dropped?): making it again');
             this.partitions.clear();
-            await withClient(this.pool, initDb).catch(() => {});
             continue;
+          case 'stop':
+            throw new ServiceError(
+              e.code === SQLSTATE.INSUFFICIENT_PRIVILEGE
+                ? `PostgreSQL at ${poolWhere(this.pool)} refused a write: ${e.message} (as an administrator: \`logpipe init-db --roles\`, and GRANT logpipe_ingest to this user)`
+                : `the schema in ${poolWhere(this.pool)} is incomplete: ${e.message} (as an administrator: \`logpipe init-db\`); the batch stays in the queue`,
+            );
           case 'retry':
             if (this.hooks.stopping() && attempt > 1) return false;
             this.hooks.retried();

@@ -69,6 +69,7 @@ class RowBuilder {
     this.out.rows[typeIndex].pushRow(row + this.fileId + '\t' + lineNo + '\n');
     this.out.records++;
 
+    if (this.out.lastMs === null || result.epochMs > this.out.lastMs) this.out.lastMs = result.epochMs;
     const hour = Math.floor(result.epochMs / HOUR_MS);
     if (hour !== this.hour[typeIndex]) this.newHour(typeIndex, hour);
     this.run[typeIndex]++;

@@ -4,6 +4,7 @@
  * `queue.<name>` in the configuration, its URL scheme and environment variable select it, and the
  * conformance suite runs against it.
  */
+import { readSecret } from '../core/secret.js';
 import { memoryBackend } from './memory/memory.js';
 import { natsBackend } from './nats/nats.js';
 import { redisBackend } from './redis/redis.js';
@@ -43,5 +44,6 @@ export function openQueue(q: QueueSettings, consumer: string, connectTimeoutMs: 
   const common: QueueCommon = {
     prefix: rest.prefix, maxLength: rest.maxLength, group: rest.group, claimIdleMs: rest.claimIdleMs, blockMs: rest.blockMs, maxDeliveries: rest.maxDeliveries,
   };
-  return b.open({ url, common, settings: b.settings.parse(q[b.name] ?? {}), consumer, connectTimeoutMs });
+  const password = rest.passwordFile ? readSecret('queue.passwordFile', rest.passwordFile) : undefined;
+  return b.open({ url, password, common, settings: b.settings.parse(q[b.name] ?? {}), consumer, connectTimeoutMs });
 }

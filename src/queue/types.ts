@@ -83,12 +83,16 @@ export const QueueCommonSettings = z.object({
    * took it) is quarantined whole, reason `delivery_limit`, instead of coming back for ever.
    */
   maxDeliveries: z.number().int().min(1).max(1_000).default(10),
+  /** A file holding the queue's password (instead of one in the URL). */
+  passwordFile: z.string().min(1).optional(),
 });
 export type QueueCommon = z.infer<typeof QueueCommonSettings>;
 
 export interface OpenOptions<S> {
   /** The backend's URL (absent for a backend without one). */
   url: string | undefined;
+  /** The password, from queue.passwordFile, when it is not in the URL. */
+  password?: string;
   common: QueueCommon;
   /** The backend's own settings (`queue.<name>`), validated by its schema. */
   settings: S;

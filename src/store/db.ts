@@ -2,6 +2,7 @@
 import pg from 'pg';
 import { Backoff } from '../core/backoff.js';
 import { isTransientPgError, SQLSTATE } from '../core/sqlstate.js';
+import { clientConfig, pgTarget, type PgTarget } from './connect.js';
 import { connectProblem, ServiceError } from '../core/errors.js';
 
 // bigint/int8 (OID 20) and numeric counts come back as JS numbers: every count logpipe reads
@@ -10,9 +11,11 @@ pg.types.setTypeParser(20, (v) => Number(v));
 
 const WHERE = new WeakMap<pg.Pool, string>();
 
-export function createPool(url: string, max = 4, connectTimeoutMs = 10_000): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, application_name: 'logpipe', connectionTimeoutMillis: connectTimeoutMs });
-  WHERE.set(pool, where(url));
+/** A pool on a target (a URL alone: its own TLS parameters, if any). */
+export function createPool(target: string | PgTarget, max = 4, connectTimeoutMs = 10_000): pg.Pool {
+  const t = typeof target === 'string' ? pgTarget(target) : target;
+  const pool = new pg.Pool({ ...clientConfig(t), max, application_name: 'logpipe', connectionTimeoutMillis: connectTimeoutMs });
+  WHERE.set(pool, where(t.url) + (t.sslmode === 'disable' ? '' : ` (TLS, ${t.sslmode})`));
   // A client losing its server (restart) must not crash the process: idle ones report on the
   // pool, checked-out ones on themselves; either way the failing query is what gets retried.
   pool.on('error', () => {});

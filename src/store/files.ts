@@ -77,13 +77,22 @@ export interface ResumePoint {
   later: FileRange[];
 }
 
-/** Where to resume a file: the end of its committed prefix, from the ledger (the truth, not the queue). */
+/**
+ * Where to resume a file: the end of its committed prefix, from the ledger (the truth, not the
+ * queue), starting where retention retired its oldest ledger rows (files.retired_*), so a file
+ * whose old lines were dropped is never read again from its start.
+ */
 export async function resumePoint(pool: pg.Pool, fileId: number): Promise<ResumePoint> {
+  const f = await pool.query<{ retired_offset: number; retired_line: number; retired_lines: number }>(
+    `SELECT retired_offset, retired_line, retired_lines FROM ${BOOK_SCHEMA}.files WHERE id = $1`,
+    [fileId],
+  );
+  const retired = f.rows[0] ?? { retired_offset: 0, retired_line: 1, retired_lines: 0 };
   const r = await pool.query<{ start_offset: number; end_offset: number; first_line: number; line_count: number }>(
     `SELECT start_offset, end_offset, first_line, line_count FROM ${BOOK_SCHEMA}.chunks WHERE file_id = $1 ORDER BY start_offset`,
     [fileId],
   );
-  const rp: ResumePoint = { offset: 0, line: 1, committedLines: 0, later: [] };
+  const rp: ResumePoint = { offset: retired.retired_offset, line: retired.retired_line, committedLines: retired.retired_lines, later: [] };
   for (const c of r.rows) {
     rp.committedLines += c.line_count;
     if (rp.later.length === 0 && c.start_offset === rp.offset) {
@@ -125,10 +134,10 @@ export interface CommitState {
   committed: number;
 }
 
-/** Per file: lines read and lines committed (the ledger's ranges never overlap, so their sum counts each line once). */
+/** Per file: lines read and lines committed (the ledger's ranges never overlap, so their sum counts each line once; retired ones included). */
 export async function commitStates(pool: pg.Pool, ids: number[]): Promise<CommitState[]> {
   const r = await pool.query<{ id: number; path: string; lines_read: number; committed: number }>(
-    `SELECT f.id, f.path, f.lines_read, coalesce(sum(c.line_count), 0)::bigint AS committed
+    `SELECT f.id, f.path, f.lines_read, f.retired_lines + coalesce(sum(c.line_count), 0)::bigint AS committed
        FROM ${BOOK_SCHEMA}.files f LEFT JOIN ${BOOK_SCHEMA}.chunks c ON c.file_id = f.id
       WHERE f.id = ANY($1) GROUP BY f.id`,
     [ids],

@@ -1,12 +1,16 @@
 /**
  * Bringing a database to the current schema: create it if it is new, migrate it if an earlier
- * release made it, recreate log tables a reset dropped. Every step is one transaction under one
- * advisory lock, so N processes starting at once apply each migration exactly once.
+ * release made it, recreate log tables a reset dropped, (re)create the functions writers go
+ * through for DDL, and grant the roles their rights. Only `init-db` runs it (and a command that
+ * creates the embedded cluster, which is logpipe's own): every step is one transaction under
+ * one advisory lock, so concurrent runs apply each migration exactly once.
  */
 import type pg from 'pg';
 import { LOG_TYPES } from '../logtypes/registry.js';
 import { DEFAULT_WATCHED_PORTS, ROLLUPS } from '../logtypes/rollups.js';
+import { functionsDdl } from './functions.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { grantRoles } from './roles.js';
 import { rebuildRollup, ROLLUP_TABLES } from './rollups.js';
 import { BOOK_SCHEMA, BOOKKEEPING_DDL, tableDdl } from './schema.js';
 
@@ -16,6 +20,8 @@ export interface InitResult {
   migrated: string[];
   /** True when every log table was missing but bookkeeping remained (a reset dropped public). */
   bookkeepingReset: boolean;
+  /** The roles logpipe_ingest and logpipe_analyst exist and were granted their rights. */
+  granted: boolean;
 }
 
 const LOCK = `SELECT pg_advisory_xact_lock(hashtext('logpipe:init-db'))`;
@@ -80,6 +86,9 @@ export async function initDb(client: pg.ClientBase, opts: { watchedPorts?: reado
       );
     }
     for (const type of LOG_TYPES) await client.query(tableDdl(type));
+    // The functions through which writers cause DDL, owned by whoever runs this (the administrator).
+    await client.query(functionsDdl());
+    const granted = await grantRoles(client);
     await client.query(`INSERT INTO ${BOOK_SCHEMA}.settings (key, value) VALUES ('watchedPorts', $1) ON CONFLICT DO NOTHING`, [
       JSON.stringify(opts.watchedPorts ?? DEFAULT_WATCHED_PORTS),
     ]);
@@ -93,7 +102,7 @@ export async function initDb(client: pg.ClientBase, opts: { watchedPorts?: reado
         bookkeepingReset = true;
       }
     }
-    return { createdTables: LOG_TYPES.filter((t) => !have.has(t.table)).map((t) => t.table), migrated, bookkeepingReset };
+    return { createdTables: LOG_TYPES.filter((t) => !have.has(t.table)).map((t) => t.table), migrated, bookkeepingReset, granted };
   });
 }
 

@@ -53,19 +53,20 @@ interface LedgerRow extends FileRange {
   records: number;
   quarantined: number;
   blank: number;
+  lastMs: number | null;
 }
 
 /** Adds ledger rows; returns the keys of those added (a conflicting one is not). */
 async function insertLedger(client: pg.ClientBase, rows: LedgerRow[]): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
   const r = await client.query<{ file_id: number; start_offset: number; end_offset: number }>(
-    `INSERT INTO ${BOOK_SCHEMA}.chunks (file_id, start_offset, end_offset, first_line, line_count, records, quarantined, blank)
-     SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::bigint[], $5::int[], $6::int[], $7::int[], $8::int[])
+    `INSERT INTO ${BOOK_SCHEMA}.chunks (file_id, start_offset, end_offset, first_line, line_count, records, quarantined, blank, last_ts)
+     SELECT f, s, e, l, n, r, q, b, to_timestamp(t / 1000.0) FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::bigint[], $5::int[], $6::int[], $7::int[], $8::int[], $9::float8[]) AS u(f, s, e, l, n, r, q, b, t)
      ON CONFLICT DO NOTHING
      RETURNING file_id, start_offset, end_offset`,
     [
       rows.map((r) => r.fileId), rows.map((r) => r.start), rows.map((r) => r.end), rows.map((r) => r.firstLine),
-      rows.map((r) => r.lineCount), rows.map((r) => r.records), rows.map((r) => r.quarantined), rows.map((r) => r.blank),
+      rows.map((r) => r.lineCount), rows.map((r) => r.records), rows.map((r) => r.quarantined), rows.map((r) => r.blank), rows.map((r) => r.lastMs),
     ],
   );
   return new Set(r.rows.map((x) => rangeKey({ fileId: x.file_id, start: x.start_offset, end: x.end_offset })));
@@ -75,6 +76,7 @@ async function insertLedger(client: pg.ClientBase, rows: LedgerRow[]): Promise<S
 function ledgerRows(item: BatchItem): LedgerRow[] {
   return item.segments.map((s, i) => ({
     ...s, records: i === 0 ? item.rows.records : 0, quarantined: i === 0 ? item.rows.quarantined : 0, blank: i === 0 ? item.rows.blank : 0,
+    lastMs: i === 0 ? item.rows.lastMs : null,
   }));
 }
 

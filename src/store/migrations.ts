@@ -88,6 +88,22 @@ export const MIGRATIONS: readonly Migration[] = [
       await client.query(`DROP TABLE IF EXISTS ${BOOK_SCHEMA}.daily_key_counts`);
     },
   },
+  {
+    version: 5,
+    name: 'retention: the newest record time of each ledger row; retired ledger prefixes per file',
+    // Rows committed before this version get their commit time as their newest record's: never
+    // earlier than the records, so retention can only keep them longer than their data, not drop them sooner.
+    up: `
+      ALTER TABLE ${BOOK_SCHEMA}.chunks ADD COLUMN IF NOT EXISTS last_ts timestamptz;
+      UPDATE ${BOOK_SCHEMA}.chunks SET last_ts = committed_at WHERE last_ts IS NULL AND records > 0;
+      ALTER TABLE ${BOOK_SCHEMA}.files
+        ADD COLUMN IF NOT EXISTS retired_offset bigint NOT NULL DEFAULT 0,
+        ADD COLUMN IF NOT EXISTS retired_line bigint NOT NULL DEFAULT 1,
+        ADD COLUMN IF NOT EXISTS retired_lines bigint NOT NULL DEFAULT 0,
+        ADD COLUMN IF NOT EXISTS retired_records bigint NOT NULL DEFAULT 0,
+        ADD COLUMN IF NOT EXISTS retired_quarantined bigint NOT NULL DEFAULT 0,
+        ADD COLUMN IF NOT EXISTS retired_blank bigint NOT NULL DEFAULT 0;`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length ? MIGRATIONS[MIGRATIONS.length - 1].version : 1;

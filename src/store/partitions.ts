@@ -1,10 +1,10 @@
 /**
- * Daily partitions, created on demand before a batch is written. Creation runs in its own short
- * transaction under an advisory lock so concurrent processors never race on the same DDL.
+ * Daily partitions, made on demand before a batch is written, through a function the
+ * administrator owns (logpipe.ensure_partitions); known ones cost nothing.
  */
 import type pg from 'pg';
 import type { LogType } from '../logtypes/types.js';
-import { PARTITION_SCHEMA } from './schema.js';
+import { BOOK_SCHEMA } from './schema.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -39,40 +39,12 @@ export class PartitionManager {
       }
     }
     if (missing.size === 0) return;
-    const client = await pool.connect();
-    try {
-      const existing = await client.query<{ relname: string }>(
-        `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = ANY($2)`,
-        [PARTITION_SCHEMA, [...missing.keys()]],
-      );
-      for (const r of existing.rows) {
-        this.known.add(r.relname);
-        missing.delete(r.relname);
-      }
-      if (missing.size === 0) return;
-      // Created apart, then attached: ATTACH PARTITION takes only a SHARE UPDATE EXCLUSIVE lock
-      // on the parent, which neither waits for nor blocks other processors' COPYs into it (where
-      // CREATE TABLE … PARTITION OF queued behind them, stalled every writer and could deadlock).
-      // The advisory lock serialises creators. All of it is one transaction (one WAL flush) sent
-      // as one message: on a busy machine each round trip costs a scheduling delay on both sides.
-      const steps = [...missing].map(([name, [type, day]]) => `
-        IF to_regclass('${PARTITION_SCHEMA}.${name}') IS NULL THEN
-          CREATE TABLE ${PARTITION_SCHEMA}.${name} (LIKE public.${type.table} INCLUDING DEFAULTS);
-          ALTER TABLE public.${type.table} ATTACH PARTITION ${PARTITION_SCHEMA}.${name}
-            FOR VALUES FROM ('${dayName(day)}T00:00:00Z') TO ('${dayName(day + 1)}T00:00:00Z');
-        END IF;`);
-      try {
-        await client.query(
-          `BEGIN; SELECT pg_advisory_xact_lock(hashtext('logpipe:partitions')); DO $$ BEGIN ${steps.join('')} END $$; COMMIT;`,
-        );
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      }
-      for (const name of missing.keys()) this.known.add(name);
-    } finally {
-      client.release();
-    }
+    // One call, one transaction: logpipe.ensure_partitions (src/store/functions.ts) makes the
+    // missing ones under an advisory lock, as the administrator who owns it (a processor has no
+    // DDL rights of its own); on a busy machine each round trip costs a scheduling delay.
+    const list = [...missing.values()];
+    await pool.query(`SELECT ${BOOK_SCHEMA}.ensure_partitions($1::text[], $2::date[])`, [list.map(([t]) => t.table), list.map(([, d]) => dayName(d))]);
+    for (const name of missing.keys()) this.known.add(name);
   }
 
   /** Forget what is known (after a reset dropped the tables). */

@@ -15,6 +15,8 @@ export interface ChunkRows {
   quarantined: number;
   blank: number;
   lineCount: number;
+  /** The newest record's time (ms), or null without records: the ledger row's age for retention. */
+  lastMs: number | null;
   /** packTypeKey(day, typeIndex) of the rows (partitions needed). */
   days: Set<number>;
   /** packTypeKey(hour since the epoch, typeIndex) → events, for the hourly rollup. */
@@ -51,7 +53,7 @@ export function emptyRollupColumns(): RollupColumns[] {
 
 export function emptyRows(typeCount: number): ChunkRows {
   return {
-    rows: Array.from({ length: typeCount }, () => new CopyBuffer()), quarantine: new CopyBuffer(), records: 0, quarantined: 0, blank: 0, lineCount: 0,
+    rows: Array.from({ length: typeCount }, () => new CopyBuffer()), quarantine: new CopyBuffer(), records: 0, quarantined: 0, blank: 0, lineCount: 0, lastMs: null,
     days: new Set(), hours: new Map(), rollups: [], reasons: new Map(),
   };
 }

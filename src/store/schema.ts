@@ -120,6 +120,12 @@ CREATE TABLE IF NOT EXISTS ${BOOK_SCHEMA}.files (
   reading          boolean NOT NULL DEFAULT false, -- a reader's pass over it is under way (or was cut short)
   size_seen        bigint,                     -- the file's size and mtime at the end of the last pass:
   mtime_seen       timestamptz,                --   unchanged since, it has nothing new to read
+  retired_offset   bigint NOT NULL DEFAULT 0,  -- retention removed the ledger rows before this offset
+  retired_line     bigint NOT NULL DEFAULT 1,  --   and line: reading resumes here at the earliest,
+  retired_lines    bigint NOT NULL DEFAULT 0,  --   and their counts stay here, so the file's
+  retired_records  bigint NOT NULL DEFAULT 0,  --   totals still add up
+  retired_quarantined bigint NOT NULL DEFAULT 0,
+  retired_blank    bigint NOT NULL DEFAULT 0,
   first_seen       timestamptz NOT NULL DEFAULT now(),
   updated_at       timestamptz NOT NULL DEFAULT now()
 );
@@ -149,6 +155,7 @@ CREATE TABLE IF NOT EXISTS ${BOOK_SCHEMA}.chunks (
   records      integer NOT NULL,
   quarantined  integer NOT NULL,
   blank        integer NOT NULL,
+  last_ts      timestamptz,                    -- the newest record's time (null: no records): retention's age
   committed_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (file_id, start_offset),
   CONSTRAINT chunks_no_overlap EXCLUDE USING gist (

@@ -24,10 +24,11 @@ export interface FileStatus {
 
 export async function fileStatuses(pool: pg.Pool): Promise<FileStatus[]> {
   const r = await pool.query(
+    // Lines whose ledger rows retention retired count as committed, with their counts.
     `SELECT f.id, f.path, f.lines_read, f.reading, f.chunks_published,
-            count(c.file_id)::bigint AS chunks_committed, coalesce(sum(c.line_count), 0)::bigint AS lines_committed,
-            coalesce(sum(c.records), 0)::bigint AS records, coalesce(sum(c.quarantined), 0)::bigint AS quarantined,
-            coalesce(sum(c.blank), 0)::bigint AS blank
+            count(c.file_id)::bigint AS chunks_committed, f.retired_lines + coalesce(sum(c.line_count), 0)::bigint AS lines_committed,
+            f.retired_records + coalesce(sum(c.records), 0)::bigint AS records, f.retired_quarantined + coalesce(sum(c.quarantined), 0)::bigint AS quarantined,
+            f.retired_blank + coalesce(sum(c.blank), 0)::bigint AS blank
        FROM ${BOOK_SCHEMA}.files f LEFT JOIN ${BOOK_SCHEMA}.chunks c ON c.file_id = f.id
       GROUP BY f.id ORDER BY f.path, f.id`,
   );
@@ -64,7 +65,7 @@ export interface Totals {
 export async function totals(pool: pg.Pool): Promise<Totals> {
   const [read, committed, records, quarantine] = await Promise.all([
     pool.query(`SELECT coalesce(sum(lines_read), 0)::bigint AS n FROM ${BOOK_SCHEMA}.files`),
-    pool.query(`SELECT coalesce(sum(line_count), 0)::bigint AS n FROM ${BOOK_SCHEMA}.chunks`),
+    pool.query(`SELECT ((SELECT coalesce(sum(retired_lines), 0) FROM ${BOOK_SCHEMA}.files) + (SELECT coalesce(sum(line_count), 0) FROM ${BOOK_SCHEMA}.chunks))::bigint AS n`),
     pool.query(`SELECT log_type, sum(events)::bigint AS n FROM ${BOOK_SCHEMA}.hourly_counts GROUP BY 1`),
     pool.query(`SELECT reason, sum(lines)::bigint AS n FROM ${BOOK_SCHEMA}.quarantine_counts GROUP BY 1 ORDER BY 2 DESC`),
   ]);

@@ -84,6 +84,11 @@ test("the seed's reset (drop every public table, flush Redis) is followed by a c
   const tables = (await pool.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`)).rows.map((r) => r.tablename);
   for (const t of tables) await pool.query(`DROP TABLE public.${t} CASCADE`);
   await dropQueue(REDIS_URL, prefix);
+  const refused = await runCli(['run', '--no-summary'], env);
+  assert.equal(refused.code, 1, 'a role does not make the schema');
+  assert.match(refused.output, /has no firewall_logs, dns_logs, auth_logs, proxy_logs: run `logpipe init-db`/);
+  const init = await runCli(['init-db'], env);
+  assert.match(init.output, /log tables had been dropped: bookkeeping cleared to match/);
   const out = await runCli(['run', '--no-summary'], env);
   assert.equal(out.code, 0, out.output);
   await assertExactlyOnce(pool, report);

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import type pg from 'pg';
 import { spawnCli, type CliProcess } from '../../src/core/spawn.js';
 import { wait } from '../../src/core/wait.js';
-import { createPool } from '../../src/store/db.js';
+import { createPool, withClient } from '../../src/store/db.js';
+import { initDb } from '../../src/store/init.js';
 import { dropQueue, REDIS_URL, tempDatabase, uniqueName, type TempDatabase } from './services.js';
 import type { GenerateReport } from '../../src/generator/generate.js';
 import { LOG_TYPES } from '../../src/logtypes/registry.js';
@@ -63,6 +64,8 @@ export interface PipelineFixture {
 export async function pipelineFixture(logDir: string, settings: Record<string, string> = {}, queueUrl = REDIS_URL): Promise<PipelineFixture> {
   const db = await tempDatabase();
   const pool = createPool(db.url, 2);
+  // The administrator's step: logpipe's roles make no schema of their own.
+  await withClient(pool, initDb);
   const prefix = uniqueName('lp');
   return {
     db, pool, prefix, queueUrl,

@@ -10,9 +10,10 @@ const first = { size: 4, quarantined: false, recreated: 0 };
 test('each failure has its remedy', () => {
   assert.equal(remedyFor(new PartlyCommitted([]), first), 'reprepare');
   assert.equal(remedyFor(pgError('23503'), first), 'drop', 'foreign key: the file is no longer registered');
-  assert.equal(remedyFor(pgError('23514'), first), 'recreate', 'no partition for a row');
-  assert.equal(remedyFor(pgError('42P01'), first), 'recreate', 'a table is missing');
-  assert.equal(remedyFor(pgError('3F000'), first), 'recreate', 'the schema is missing');
+  assert.equal(remedyFor(pgError('23514'), first), 'partitions', 'no partition for a row: made again');
+  assert.equal(remedyFor(pgError('42P01'), first), 'stop', 'a table is missing: init-db is the administrator\'s');
+  assert.equal(remedyFor(pgError('3F000'), first), 'stop', 'the schema is missing');
+  assert.equal(remedyFor(pgError('42501'), first), 'stop', 'a right is missing');
   for (const code of ['08006', '57P01', '53300', '40001', '40P01']) assert.equal(remedyFor(pgError(code), first), 'retry', code);
   assert.equal(remedyFor(new Error('connect ECONNREFUSED 127.0.0.1:5432'), first), 'retry');
   assert.equal(remedyFor(new Error('Connection terminated unexpectedly'), first), 'retry');
@@ -21,8 +22,8 @@ test('each failure has its remedy', () => {
   assert.equal(remedyFor(pgError('25006'), { ...first, size: 1, quarantined: true }), 'fail', 'even the quarantine refused');
 });
 
-test('making the schema again is tried a few times, then the error is treated as any other', () => {
-  assert.equal(remedyFor(pgError('42P01'), { ...first, recreated: MAX_RECREATES - 1 }), 'recreate');
-  assert.equal(remedyFor(pgError('42P01'), { ...first, recreated: MAX_RECREATES }), 'bisect');
-  assert.equal(remedyFor(pgError('42P01'), { size: 1, quarantined: false, recreated: MAX_RECREATES }), 'quarantine');
+test('making partitions again is tried a few times, then the error is treated as any other', () => {
+  assert.equal(remedyFor(pgError('23514'), { ...first, recreated: MAX_RECREATES - 1 }), 'partitions');
+  assert.equal(remedyFor(pgError('23514'), { ...first, recreated: MAX_RECREATES }), 'bisect');
+  assert.equal(remedyFor(pgError('23514'), { size: 1, quarantined: false, recreated: MAX_RECREATES }), 'quarantine');
 });

@@ -76,7 +76,7 @@ class NatsQueue implements ChunkQueue {
     if (!this.nc) {
       this.nc = loadClient().then(async (lib) => {
         this.lib = lib;
-        const nc = await lib.connect(connectOptions(this.open.url!, `logpipe ${this.open.consumer}`, this.open.connectTimeoutMs));
+        const nc = await lib.connect(connectOptions(this.open.url!, `logpipe ${this.open.consumer}`, this.open.connectTimeoutMs, this.open.password));
         this.maxMessageBytes = nc.info?.max_payload ?? this.maxMessageBytes;
         return nc;
       });

@@ -13,6 +13,7 @@ import { wait } from '../../core/wait.js';
 import type { EncodedChunk } from '../chunk.js';
 import type { ChunkQueue, Delivery, OpenOptions, QueueBackend, QueueCommon, QueueStats } from '../types.js';
 import { deletePrefixedKeys, queueKeys, type QueueKeys } from './keys.js';
+import { readSecret } from '../../core/secret.js';
 
 // Adds only while the stream is shorter than the limit, atomically, so several readers together
 // never exceed it. (XADD MAXLEN would trim, i.e. drop data, instead of waiting.)
@@ -44,13 +45,17 @@ class RedisStreamQueue implements ChunkQueue {
   /** The client name of the blocking connection: `logpipe-wait:<prefix>:<consumer>`. */
   private readonly waiterName: string;
 
-  constructor({ url, common, consumer, connectTimeoutMs }: OpenOptions<unknown>) {
+  constructor({ url, password, common, settings, consumer, connectTimeoutMs }: OpenOptions<RedisSettings>) {
     this.o = common;
     this.consumer = consumer;
     this.keys = queueKeys(common.prefix);
     this.waiterName = `${WAITER}${common.prefix}:${consumer.replace(/\s/g, '_')}`;
     this.where = `${redactUrl(url)} (stream ${this.keys.stream})`;
-    this.redis = new Redis(url!, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: connectTimeoutMs });
+    // rediss:// is TLS (ioredis reads the scheme); a private CA comes from queue.redis.tlsCaFile.
+    const tls = url!.startsWith('rediss:') && settings.tlsCaFile ? { tls: { ca: readSecret('queue.redis.tlsCaFile', settings.tlsCaFile) } } : {};
+    this.redis = new Redis(url!, {
+      lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: connectTimeoutMs, ...(password ? { password } : {}), ...tls,
+    });
     this.db = this.redis.options.db ?? 0;
     this.redis.on('error', (err: Error) => (this.lastError = err)); // reported where a command fails
     this.redis.on('ready', () => (this.lastError = null));
@@ -241,12 +246,18 @@ function compareIds(a: string, b: string): number {
   return am !== bm ? (am < bm ? -1 : 1) : as === bs ? 0 : as < bs ? -1 : 1;
 }
 
-export const redisBackend: QueueBackend<z.ZodObject<Record<string, never>>> = {
+const RedisSettings = z.object({
+  /** CA certificate(s) (PEM file) a rediss:// server's certificate must chain to; unset: the system's. */
+  tlsCaFile: z.string().min(1).optional(),
+}).strict();
+type RedisSettings = z.infer<typeof RedisSettings>;
+
+export const redisBackend: QueueBackend<typeof RedisSettings> = {
   name: 'redis',
   title: 'Redis Streams',
   schemes: ['redis:', 'rediss:'],
   urlEnv: 'REDIS_URL',
   shared: true,
-  settings: z.object({}).strict(),
+  settings: RedisSettings,
   open: (o) => new RedisStreamQueue(o),
 };
