@@ -8,6 +8,7 @@ import { ParsePool } from '../processor/parse-pool.js';
 import { Processor } from '../processor/processor.js';
 import { startDailyRetention } from '../processor/retention-timer.js';
 import { Reader } from '../reader/reader.js';
+import { safeText } from '../store/format.js';
 import { printAnalystQueries, printCounts } from '../store/report.js';
 import { fileStatuses } from '../store/status.js';
 import type { MetricsServer } from '../metrics/server.js';
@@ -18,7 +19,7 @@ import { reportUsage } from '../core/usage.js';
 /** Some inputs could not be read: the rest was committed; the exit code says so. */
 function failedInputs(reader: Reader): void {
   if (reader.failed.length === 0) return;
-  for (const f of reader.failed) process.stderr.write(`logpipe: not read: ${f.path}: ${f.code} (${f.message})\n`);
+  for (const f of reader.failed) process.stderr.write(`logpipe: not read: ${safeText(f.path)}: ${f.code} (${safeText(f.message)})\n`);
   process.stderr.write(`logpipe: ${reader.failed.length} input(s) could not be read; everything else was committed (see logpipe status)\n`);
   process.exitCode = EXIT.SOME_INPUTS_FAILED;
 }
@@ -172,7 +173,7 @@ export function registerPipeline(program: Command): void {
           const files = await fileStatuses(s.pool);
           const unbalanced = files.filter((f) => f.balanced === false);
           out.write(`files: ${files.length}, done: ${files.filter((f) => f.status === 'done').length}, ` +
-            `counts add up: ${unbalanced.length === 0 ? 'yes' : `NO (${unbalanced.map((f) => f.path).join(', ')})`}\n\nrows per table:\n`);
+            `counts add up: ${unbalanced.length === 0 ? 'yes' : `NO (${unbalanced.map((f) => safeText(f.path)).join(', ')})`}\n\nrows per table:\n`);
           await printCounts(s.pool, out);
           await printAnalystQueries(s.pool, 3, out, s.watchedPorts);
         }

@@ -13,6 +13,7 @@ import { connectProblem, ServiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { startMetrics, type MetricsServer } from '../metrics/server.js';
+import { SecretFileError } from '../core/secret.js';
 import { chosenBackend, openQueue, sharedChoices } from '../queue/registry.js';
 import type { ChunkQueue } from '../queue/types.js';
 import { MESSAGE_OVERHEAD } from '../queue/chunk.js';
@@ -110,7 +111,11 @@ export async function openServices(config: Config, log: Logger, opts: ServiceOpt
     // Both services answer before anything is written to either.
     // A command that does not use the queue gets an in-process one: nothing is connected to.
     const settings = opts.noQueue ? { ...config.queue, kind: 'memory', url: undefined } : config.queue;
-    queue = openQueue(settings, opts.consumer ?? defaultConsumerName(), config.connectTimeoutMs);
+    try {
+      queue = openQueue(settings, opts.consumer ?? defaultConsumerName(), config.connectTimeoutMs);
+    } catch (err) {
+      throw err instanceof SecretFileError ? new ConfigError(err.message) : err;
+    }
     await checkQueue(queue, config);
     checkMessageSize(queue, config);
     if (db.embedded && !opts.readOnly) {

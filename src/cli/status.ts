@@ -10,6 +10,7 @@ import { createLogger } from '../core/logger.js';
 import { LOG_TYPES } from '../logtypes/registry.js';
 import { chosenBackend } from '../queue/registry.js';
 import { openInputErrors } from '../store/files.js';
+import { safeText } from '../store/format.js';
 import { fileStatuses, totals, type Totals } from '../store/status.js';
 import { action, addConfigFlags, configFrom, intArg, type GlobalFlags } from './common.js';
 import { openServices, type Services } from './services.js';
@@ -44,14 +45,14 @@ async function render(s: Services, shared: boolean, prev: { at: number; t: Total
   lines.push('');
   const head = ['file', 'lines read', 'records', 'quarantined', 'blank', 'chunks pub/commit', 'status', 'adds up'];
   const rows = files.map((f) => [
-    f.path, f.linesRead, f.records, f.quarantined, f.blank, `${f.chunksPublished}/${f.chunksCommitted}`, f.status,
+    safeText(f.path), f.linesRead, f.records, f.quarantined, f.blank, `${f.chunksPublished}/${f.chunksCommitted}`, f.status,
     f.balanced === null ? '-' : f.balanced ? 'yes' : 'NO',
   ].map(String));
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   for (const r of [head, ...rows]) lines.push(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
   if (inputErrors.length) {
     lines.push('', `inputs not read (${inputErrors.length}):`);
-    for (const e of inputErrors) lines.push(`  ${e.path}  ${e.code}  ${e.message}  (${e.occurrences}× since ${e.firstSeen.toISOString()})`);
+    for (const e of inputErrors) lines.push(`  ${safeText(e.path)}  ${e.code}  ${safeText(e.message)}  (${e.occurrences}× since ${e.firstSeen.toISOString()})`);
   }
   return { text: lines.join('\n') + '\n', at, t };
 }

@@ -71,6 +71,8 @@ export function pgTarget(url: string, settings: DatabaseSettings = {}): PgTarget
       ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}),
     };
   }
+  // Readable now, or not at all: a missing file is a configuration error at start, not at the first connection that asks for it.
+  if (settings.passwordFile) pem('database.passwordFile', settings.passwordFile);
   return { url: u.toString(), sslmode: mode as SslMode, ssl, passwordFile: settings.passwordFile };
 }
 

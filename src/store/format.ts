@@ -1,7 +1,9 @@
 /**
  * Values as analysts read them: timestamps in ISO 8601, and nothing from a log line ever
- * interpreted by a terminal — control characters (escape sequences, carriage returns, NUL)
- * are shown as \xNN, backslashes doubled. CSV and JSON lines quote by their own rules.
+ * interpreted by a terminal or a spreadsheet. Tables and CSV show control characters (escape
+ * sequences, carriage returns, NUL, C1) as \xNN with backslashes doubled; a CSV cell a
+ * spreadsheet would take for a formula (=, +, -, @ first) gets a leading '. JSON lines keep
+ * every character, escaped by JSON's rules (\u001b), C1 controls included.
  */
 export function cellText(v: unknown): string {
   if (v === null || v === undefined) return '∅';
@@ -21,12 +23,16 @@ export function safeText(s: string): string {
 
 export function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
-  const s = v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  const raw = v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  // A text from a log line that starts like a formula is shown as text (OWASP's CSV injection advice); numbers are numbers.
+  const s = safeText(typeof v === 'string' && /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw);
+  return /[",]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
 export function jsonRow(row: Record<string, unknown>): string {
-  return JSON.stringify(row, (_k, v) => (v instanceof Date ? v.toISOString() : v));
+  // JSON escapes C0 controls itself; DEL and the C1 range (U+009B is a CSI to some terminals) are escaped too.
+  // eslint-disable-next-line no-control-regex
+  return JSON.stringify(row, (_k, v) => (v instanceof Date ? v.toISOString() : v)).replace(/[\u007f-\u009f]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
 }
 
 /** Rows as an aligned text table (values escaped). */
