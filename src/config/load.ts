@@ -51,6 +51,7 @@ const ENV_SETTINGS: Record<string, [path: string, kind: Kind]> = {
   LOGPIPE_SETTLE_MS: ['input.settleMs', 'int'],
   LOGPIPE_QUEUE_KIND: ['queue.kind', 'string'],
   LOGPIPE_QUEUE_PREFIX: ['queue.prefix', 'string'],
+  LOGPIPE_QUEUE_CODEC: ['queue.codec', 'string'],
   LOGPIPE_QUEUE_MAX_LENGTH: ['queue.maxLength', 'int'],
   LOGPIPE_CLAIM_IDLE_MS: ['queue.claimIdleMs', 'int'],
   LOGPIPE_MAX_DELIVERIES: ['queue.maxDeliveries', 'int'],

@@ -42,7 +42,7 @@ export function openQueue(q: QueueSettings, consumer: string, connectTimeoutMs: 
   const b = chosenBackend(q);
   const { kind: _k, url, ...rest } = q;
   const common: QueueCommon = {
-    prefix: rest.prefix, maxLength: rest.maxLength, group: rest.group, claimIdleMs: rest.claimIdleMs, blockMs: rest.blockMs, maxDeliveries: rest.maxDeliveries,
+    prefix: rest.prefix, maxLength: rest.maxLength, group: rest.group, claimIdleMs: rest.claimIdleMs, blockMs: rest.blockMs, maxDeliveries: rest.maxDeliveries, codec: rest.codec,
   };
   const password = rest.passwordFile ? readSecret('queue.passwordFile', rest.passwordFile) : undefined;
   return b.open({ url, password, common, settings: b.settings.parse(q[b.name] ?? {}), consumer, connectTimeoutMs });

@@ -83,6 +83,12 @@ export const QueueCommonSettings = z.object({
    * took it) is quarantined whole, reason `delivery_limit`, instead of coming back for ever.
    */
   maxDeliveries: z.number().int().min(1).max(1_000).default(10),
+  /**
+   * How chunks are compressed on the queue: lz4 (measured fastest end to end: 3.3× smaller than
+   * the lines at 0.38 CPU-s per million lines both sides together), deflate (4.7× smaller, 0.74 s),
+   * none (no CPU, 4.7× the bytes of deflate, and no faster: the queue and its sockets carry it all).
+   */
+  codec: z.enum(['deflate', 'lz4', 'none']).default('lz4'),
   /** A file holding the queue's password (instead of one in the URL). */
   passwordFile: z.string().min(1).optional(),
 });

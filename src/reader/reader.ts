@@ -182,7 +182,7 @@ export class Reader {
   }
 
   private async publish(chunk: Chunk): Promise<boolean> {
-    const message = await encodeChunk(chunk);
+    const message = await encodeChunk(chunk, this.config.queue.codec);
     for (const backoff = new Backoff(); ; ) {
       try {
         await this.queue.publish(message, this.abort.signal);

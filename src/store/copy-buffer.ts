@@ -1,28 +1,27 @@
 /**
- * A growable buffer of COPY text. Rows are written into it as soon as they are built, so a
- * batch of tens of thousands of rows is a few buffers rather than as many live strings (which
- * made garbage collection the processor's largest cost), and goes to PostgreSQL without a join.
- * Rows are gathered in a short string first: one Buffer.write per ~16 KB, not per row.
+ * COPY text, written as rows are built, in segments of 256 KB. Rows are gathered in a short
+ * string first (one Buffer.write per ~16 KB, not per row), and segments are never grown and
+ * copied: a chunk's rows are a few segments handed to PostgreSQL as they are (several parts of
+ * one COPY), and moved between threads without a copy. Rows kept as live strings made garbage
+ * collection the processor's largest cost; a buffer that doubled as it grew left its smaller
+ * copies as garbage and crossed threads with its unused half, which showed as peak memory.
  */
 const FLUSH_CHARS = 16 * 1024;
+const SEGMENT_BYTES = 256 * 1024;
 
 export class CopyBuffer {
-  private buf: Buffer;
-  private length = 0;
+  private readonly segments: Buffer[] = [];
+  private current: Buffer | null = null;
+  private used = 0;
   private pending = '';
   rows = 0;
 
-  /** A buffer holding rows already encoded elsewhere (a parse thread). */
-  static of(bytes: Buffer, rows: number): CopyBuffer {
-    const c = new CopyBuffer(0);
-    c.buf = bytes;
-    c.length = bytes.length;
+  /** Rows already encoded elsewhere (a parse thread), as one or more parts. */
+  static of(parts: Buffer | Buffer[], rows: number): CopyBuffer {
+    const c = new CopyBuffer();
+    c.segments.push(...(Array.isArray(parts) ? parts : [parts]).filter((p) => p.length > 0));
     c.rows = rows;
     return c;
-  }
-
-  constructor(initialBytes = 64 * 1024) {
-    this.buf = Buffer.allocUnsafe(initialBytes);
   }
 
   /** Appends one encoded row (ending in a newline). */
@@ -36,19 +35,35 @@ export class CopyBuffer {
     const s = this.pending;
     if (s.length === 0) return;
     this.pending = '';
-    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit: start a segment when the rest might not hold it.
     const max = s.length * 3;
-    if (this.length + max > this.buf.length) {
-      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + max));
-      this.buf.copy(next, 0, 0, this.length);
-      this.buf = next;
+    if (!this.current || this.used + max > this.current.length) {
+      this.seal();
+      this.current = Buffer.allocUnsafe(Math.max(SEGMENT_BYTES, max));
     }
-    this.length += this.buf.write(s, this.length);
+    this.used += this.current.write(s, this.used);
   }
 
-  /** The rows written so far (a view, not a copy). */
-  bytes(): Buffer {
+  /** The current segment, as far as it is written, joins the finished ones (copied to its size when mostly empty, so no unused half crosses threads). */
+  private seal(): void {
+    if (this.current && this.used > 0) {
+      const written = this.current.subarray(0, this.used);
+      this.segments.push(this.used < this.current.length / 2 ? Buffer.from(written) : written);
+    }
+    this.current = null;
+    this.used = 0;
+  }
+
+  /** The rows written so far, as parts (views, not copies). Ends writing. */
+  parts(): Buffer[] {
     this.flush();
-    return this.buf.subarray(0, this.length);
+    this.seal();
+    return this.segments;
+  }
+
+  /** The rows as one buffer (a copy when there are several parts): for tests and small uses. */
+  bytes(): Buffer {
+    const p = this.parts();
+    return p.length === 1 ? p[0] : Buffer.concat(p);
   }
 }

@@ -7,9 +7,9 @@ import type { LogType } from '../logtypes/types.js';
 import type { CopyBuffer } from './copy-buffer.js';
 import { BOOK_SCHEMA, tableColumns } from './schema.js';
 
-/** COPYs already-encoded rows; several buffers (one per chunk) go in one COPY. */
+/** COPYs already-encoded rows; several buffers (one per chunk, each a few parts) go in one COPY. */
 export async function copyRows(client: pg.ClientBase, sql: string, buffers: CopyBuffer[]): Promise<void> {
-  const parts = buffers.map((b) => b.bytes()).filter((b) => b.length > 0);
+  const parts = buffers.flatMap((b) => b.parts());
   if (parts.length === 0) return;
   await pipeline(Readable.from(parts), client.query(copyFrom(sql)));
 }

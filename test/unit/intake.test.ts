@@ -35,7 +35,7 @@ before(async () => {
   const report = generate({ files: 1, lines: 12_000, out: dir, seed: 9, dirty: 0 });
   const chunker = new Chunker(3, { maxLines: 500, maxBytes: 1 << 20, maxLineBytes: 4096 });
   chunks = chunker.finish(chunker.feed(readFileSync(report.files[0])));
-  messages = await Promise.all(chunks.map(encodeChunk));
+  messages = await Promise.all(chunks.map((c) => encodeChunk(c)));
   parser = new ParsePool(2, log);
 });
 after(async () => {

@@ -12,7 +12,7 @@ import { generate } from '../../src/generator/generate.js';
 import { createLogger } from '../../src/core/logger.js';
 import { parseChunk } from '../../src/processor/parse-chunk.js';
 import { ParsePool } from '../../src/processor/parse-pool.js';
-import { BadChunk, encodeChunk, type Chunk } from '../../src/queue/chunk.js';
+import { BadChunk, CODECS, encodeChunk, type Chunk } from '../../src/queue/chunk.js';
 import { Chunker } from '../../src/reader/chunker.js';
 import type { ChunkRows } from '../../src/store/rows.js';
 
@@ -41,11 +41,11 @@ function comparable(r: ChunkRows) {
   };
 }
 
-test('a chunk parsed on a thread equals the chunk parsed inline', async () => {
+for (const codec of CODECS) test(`a chunk parsed on a thread equals the chunk parsed inline (queue codec ${codec})`, async () => {
   const pool = new ParsePool(2, log);
   try {
     assert.ok(chunks.length >= 6);
-    const parsed = await Promise.all(chunks.map(async (c) => pool.prepare(await encodeChunk(c))));
+    const parsed = await Promise.all(chunks.map(async (c) => pool.prepare(await encodeChunk(c, codec))));
     assert.ok(parsed.some((p) => p.rows.quarantined > 0), 'the data has quarantined lines');
     parsed.forEach((p, i) => {
       const { payload: _, ...header } = chunks[i];
