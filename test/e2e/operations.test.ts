@@ -15,7 +15,7 @@ import { generate } from '../../src/generator/generate.js';
 import { LOG_TYPES } from '../../src/logtypes/registry.js';
 import { packagePath } from '../../src/core/paths.js';
 import { committedLines, killStragglers, pipelineFixture, runCli, startCli, until } from '../helpers/pipeline.js';
-import { freePort, listening, pgCluster, pgCtl, REDIS_URL, tempDatabase } from '../helpers/services.js';
+import { dropQueue, freePort, listening, pgCluster, pgCtl, REDIS_URL, tempDatabase } from '../helpers/services.js';
 
 const dirs: string[] = [];
 const cleanups: (() => Promise<void>)[] = [];
@@ -129,6 +129,7 @@ test('embedded PostgreSQL: shared by two commands at once; SIGINT ends run with 
   assert.match(run.output(), /"msg":"run stopped"/);
   assert.equal(existsSync(join(dir, 'pg', 'postmaster.pid')), false, 'the command that started the cluster stopped it');
   const prefix = `lp_emb_${process.pid}`;
+  cleanups.push(() => dropQueue(REDIS_URL, prefix));
   const processor = startCli(['processor'], { ...env, REDIS_URL, LOGPIPE_QUEUE_PREFIX: prefix, LOGPIPE_METRICS_PORT: '0' });
   await until(async () => /"msg":"processor ready"/.test(processor.output()), 60_000, 'processor ready');
   processor.child.kill('SIGTERM');

@@ -14,14 +14,21 @@ import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { generate, type GenerateReport } from '../../src/generator/generate.js';
 import { createPool } from '../../src/store/db.js';
-import { ADMIN_URL, pgCluster, privateRedisServer, REDIS_URL, tempDatabase, testCertificates, uniqueName, type TempDatabase } from '../helpers/services.js';
+import { ADMIN_URL, dropQueue, pgCluster, privateRedisServer, REDIS_URL, tempDatabase, testCertificates, uniqueName, type TempDatabase } from '../helpers/services.js';
 import { assertExactlyOnce, killStragglers, runCli, startCli, until } from '../helpers/pipeline.js';
 
 let dir: string;
 let report: GenerateReport;
 const cleanups: (() => Promise<unknown>)[] = [];
 
-before(() => {
+let rolesExisted = true;
+
+before(async () => {
+  // The group roles are the cluster's: removed after the tests if they made them.
+  const c = new pg.Client({ connectionString: ADMIN_URL });
+  await c.connect();
+  rolesExisted = (await c.query(`SELECT count(*)::int AS n FROM pg_roles WHERE rolname IN ('logpipe_ingest', 'logpipe_analyst')`)).rows[0].n === 2;
+  await c.end();
   dir = mkdtempSync(join(tmpdir(), 'logpipe-sec-'));
   chmodSync(dir, 0o755);
   report = generate({ files: 5, lines: 10_000, out: join(dir, 'logs'), seed: 42, dirty: 0 }); // the seed's 50K set
@@ -29,6 +36,7 @@ before(() => {
 afterEach(killStragglers);
 after(async () => {
   for (const c of cleanups.reverse()) await c();
+  if (!rolesExisted) await admin('DROP ROLE IF EXISTS logpipe_ingest, logpipe_analyst').catch(() => {}); // still granted in another database: kept
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -74,6 +82,7 @@ async function assertRefused(url: string, statements: string[]): Promise<void> {
 test('a member of logpipe_ingest ingests the seed\'s 50K set (reader + processor, and run) and can delete, truncate or drop nothing', { timeout: 180_000 }, async () => {
   const { db, url } = await databaseWithUser('logpipe_ingest');
   const prefix = uniqueName('sec');
+  cleanups.push(() => dropQueue(REDIS_URL, prefix));
   const env = { DATABASE_URL: url, LOGPIPE_QUEUE_URL: REDIS_URL, LOGPIPE_QUEUE_PREFIX: prefix, LOG_DIR: join(dir, 'logs'), LOGPIPE_METRICS_PORT: '0' };
   const processor = startCli(['processor'], env);
   const reader = await runCli(['reader'], env);
