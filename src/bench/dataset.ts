@@ -62,8 +62,9 @@ export function openDataSet(r: DataSetRequest): DataSet {
   const wrongFiles = r.filesGiven && files.length !== r.files;
   const wrongLines = r.linesGiven && !(uniform && lines[0] === r.linesPerFile);
   if (wrongFiles || wrongLines) {
+    const asked = `${r.filesGiven ? `${r.files} files` : 'files'}${r.linesGiven ? ` of ${r.linesPerFile.toLocaleString('en-US')} lines` : ''}`;
     throw new DataSetMismatch(
-      `${dir} holds ${shape}, not the ${wrongFiles ? `${r.files} files ` : ''}${wrongLines ? `of ${r.linesPerFile.toLocaleString('en-US')} lines ` : ''}asked for: ` +
+      `${dir} holds ${shape}, not the ${asked} asked for: ` +
         'leave out --files/--lines to use it as it is, or name another (or an empty) --data directory to generate that shape',
     );
   }
