@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { createLogger } from '../core/logger.js';
+import type { Config } from '../config/schema.js';
+import { createLogger, type Logger } from '../core/logger.js';
 import { checkDatabase, createPool, poolWhere, withClient } from '../store/db.js';
 import { ConfigError, originOf } from '../config/load.js';
 import { compactClosedDays } from '../store/maintain.js';
@@ -12,6 +13,21 @@ import { fullDdl, schemaMarkdown } from '../store/schema.js';
 import { action, addConfigFlags, configFrom, type GlobalFlags } from './common.js';
 import { databaseTarget } from './services.js';
 
+/** The administrator's connection: the database (embedded: started, and made if `create`), checked to answer. */
+async function adminConnection(config: Config, log: Logger, create: boolean) {
+  const target = databaseTarget(config);
+  const db = await openDatabase(config, log, { create });
+  const pool = createPool(db.embedded ? db.url : target!, 1, config.connectTimeoutMs);
+  try {
+    await checkDatabase(pool, db.embedded ? 'embedded' : originOf(config, 'databaseUrl'), config.connectTimeoutMs);
+  } catch (err) {
+    await pool.end();
+    await db.stop();
+    throw err;
+  }
+  return { db, pool };
+}
+
 export function registerInitDb(program: Command): void {
   addConfigFlags(
     program
@@ -21,12 +37,8 @@ export function registerInitDb(program: Command): void {
   ).action(
     action(async (flags: GlobalFlags & { roles?: boolean }) => {
       const config = configFrom(flags);
-      const log = createLogger(config.logLevel, 'logpipe', config.logFormat);
-      const target = databaseTarget(config);
-      const db = await openDatabase(config, log);
-      const pool = createPool(db.embedded ? db.url : target!, 1, config.connectTimeoutMs);
+      const { db, pool } = await adminConnection(config, createLogger(config.logLevel, 'logpipe', config.logFormat), true);
       try {
-        await checkDatabase(pool, db.embedded ? 'embedded' : originOf(config, 'databaseUrl'), config.connectTimeoutMs);
         const out = process.stdout;
         if (flags.roles) {
           const made = await withClient(pool, createRoles);
@@ -57,12 +69,8 @@ export function registerInitDb(program: Command): void {
     action(async (flags: GlobalFlags & { before?: string }) => {
       if (flags.before !== undefined && !/^\d{4}-\d\d-\d\d$/.test(flags.before)) throw new ConfigError(`--before must be a date such as 2024-01-16, got "${flags.before}"`);
       const config = configFrom(flags);
-      const log = createLogger(config.logLevel, 'maintain', config.logFormat);
-      const target = databaseTarget(config);
-      const db = await openDatabase(config, log, { create: false });
-      const pool = createPool(db.embedded ? db.url : target!, 1, config.connectTimeoutMs);
+      const { db, pool } = await adminConnection(config, createLogger(config.logLevel, 'maintain', config.logFormat), false);
       try {
-        await checkDatabase(pool, db.embedded ? 'embedded' : originOf(config, 'databaseUrl'), config.connectTimeoutMs);
         await withClient(pool, (c) => initDb(c, { watchedPorts: config.rollups.watchedPorts })); // an administrator's job: the schema is brought up to date first
         const started = performance.now();
         const done = await compactClosedDays(pool, flags.before, (c) =>

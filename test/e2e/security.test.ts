@@ -66,6 +66,21 @@ async function databaseWithUser(role: 'logpipe_ingest' | 'logpipe_analyst', db?:
   return { db, user, url: url.toString() };
 }
 
+/** A reader and a processor with `env` ingest the seed's set; checked as the administrator (`adminUrl`). */
+async function readerAndProcessor(env: Record<string, string>, adminUrl: string): Promise<void> {
+  const processor = startCli(['processor'], env);
+  const reader = await runCli(['reader'], env);
+  assert.equal(reader.code, 0, reader.output + processor.output());
+  processor.child.kill('SIGTERM');
+  assert.equal(await processor.exited, 0, processor.output());
+  const pool = createPool(adminUrl, 2);
+  try {
+    await assertExactlyOnce(pool, report);
+  } finally {
+    await pool.end();
+  }
+}
+
 /** What `user` may not do: each statement refused for want of a right. */
 async function assertRefused(url: string, statements: string[]): Promise<void> {
   const c = new pg.Client({ connectionString: url });
@@ -84,17 +99,7 @@ test('a member of logpipe_ingest ingests the seed\'s 50K set (reader + processor
   const prefix = uniqueName('sec');
   cleanups.push(() => dropQueue(REDIS_URL, prefix));
   const env = { DATABASE_URL: url, LOGPIPE_QUEUE_URL: REDIS_URL, LOGPIPE_QUEUE_PREFIX: prefix, LOG_DIR: join(dir, 'logs'), LOGPIPE_METRICS_PORT: '0' };
-  const processor = startCli(['processor'], env);
-  const reader = await runCli(['reader'], env);
-  assert.equal(reader.code, 0, reader.output);
-  processor.child.kill('SIGTERM');
-  assert.equal(await processor.exited, 0, processor.output());
-  const pool = createPool(db.url, 2);
-  try {
-    await assertExactlyOnce(pool, report);
-  } finally {
-    await pool.end();
-  }
+  await readerAndProcessor(env, db.url);
   const again = await databaseWithUser('logpipe_ingest');
   const run = await runCli(['run', '--no-summary'], { DATABASE_URL: again.url, LOG_DIR: join(dir, 'logs') });
   assert.equal(run.code, 0, run.output);
@@ -242,17 +247,7 @@ test('rediss://: the queue over TLS, its CA from queue.redis.tlsCaFile', { timeo
   writeFileSync(config, `queue:\n  redis:\n    tlsCaFile: ${certs.ca}\n`);
   assert.equal((await runCli(['init-db'], { DATABASE_URL: db.url })).code, 0);
   const env = { DATABASE_URL: db.url, LOGPIPE_QUEUE_URL: `rediss://127.0.0.1:${redis.port}`, LOGPIPE_CONFIG: config, LOG_DIR: join(dir, 'logs'), LOGPIPE_METRICS_PORT: '0' };
-  const processor = startCli(['processor'], env);
-  const reader = await runCli(['reader'], env);
-  assert.equal(reader.code, 0, reader.output + processor.output());
-  processor.child.kill('SIGTERM');
-  assert.equal(await processor.exited, 0, processor.output());
-  const pool = createPool(db.url, 2);
-  try {
-    await assertExactlyOnce(pool, report);
-  } finally {
-    await pool.end();
-  }
+  await readerAndProcessor(env, db.url);
   const plain = await runCli(['status'], { ...env, LOGPIPE_CONFIG: '', LOGPIPE_QUEUE_URL: `rediss://127.0.0.1:${redis.port}` });
   assert.equal(plain.code, 1, 'without the CA the server is not trusted');
 });
