@@ -1,11 +1,20 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync as makeTemp, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { ConfigError, didYouMean, loadConfig, originOf, redactedConfig } from '../../src/config/load.js';
 import { redactUrl } from '../../src/core/redact.js';
 import { chosenBackend } from '../../src/queue/registry.js';
+
+const made: string[] = [];
+/** A directory for config files, removed after the tests. */
+function mkdtempSync(prefix: string): string {
+  const d = makeTemp(prefix);
+  made.push(d);
+  return d;
+}
+after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 test('defaults apply with an empty environment, nested ones included', () => {
   const c = loadConfig({ env: {} });
