@@ -1,9 +1,9 @@
 /** `reader`, `processor` and `run`: the pipeline's roles, alone or together. */
 import type { Command } from 'commander';
-import { DEFAULT_INCLUDE } from '../config/schema.js';
+import { DEFAULT_INCLUDE, type Config } from '../config/schema.js';
 import { EXIT } from '../core/errors.js';
-import { createLogger } from '../core/logger.js';
-import { setWatchedPorts } from '../processor/parse-chunk.js';
+import { createLogger, type Logger } from '../core/logger.js';
+import { configureParsing, type ParseSettings } from '../processor/parse-chunk.js';
 import { ParsePool } from '../processor/parse-pool.js';
 import { Processor } from '../processor/processor.js';
 import { startDailyRetention } from '../processor/retention-timer.js';
@@ -13,7 +13,7 @@ import { printAnalystQueries, printCounts } from '../store/report.js';
 import { fileStatuses } from '../store/status.js';
 import type { MetricsServer } from '../metrics/server.js';
 import { action, addConfigFlags, addMetricsFlag, configFrom, intArg, plural, type GlobalFlags } from './common.js';
-import { onSignals, openServices, readyFields, roleMetrics } from './services.js';
+import { onSignals, openServices, readyFields, roleMetrics, type Services } from './services.js';
 import { reportUsage } from '../core/usage.js';
 
 /** Some inputs could not be read: the rest was committed; the exit code says so. */
@@ -42,6 +42,13 @@ function settings(flags: PipelineFlags) {
     'processor.batchChunks': flags.batchChunks,
     'processor.concurrency': flags.concurrency,
   });
+}
+
+/** The parse threads, and this thread, set to the database's watched ports and column types and the COPY format. */
+function parserFor(config: Config, s: Services, log: Logger): ParsePool {
+  const settings: ParseSettings = { watchedPorts: s.watchedPorts, copyFormat: config.processor.copyFormat, copyTypes: s.copyTypes };
+  configureParsing(settings);
+  return new ParsePool(config.processor.parseThreads, log, undefined, settings);
 }
 
 export function registerPipeline(program: Command): void {
@@ -96,8 +103,7 @@ export function registerPipeline(program: Command): void {
       const log = createLogger(config.logLevel, 'processor', config.logFormat);
       const s = await openServices(config, log, { poolSize: config.processor.concurrency + 1, consumer: flags.consumer, sharedQueueFor: 'the processor' });
       let server: MetricsServer | null = null;
-      setWatchedPorts(s.watchedPorts);
-      const parser = new ParsePool(config.processor.parseThreads, log, undefined, s.watchedPorts);
+      const parser = parserFor(config, s, log);
       const started = performance.now();
       try {
         const m = await roleMetrics(config, s, 'processor');
@@ -140,8 +146,7 @@ export function registerPipeline(program: Command): void {
       const config = settings(flags);
       const log = createLogger(config.logLevel, 'run', config.logFormat);
       const s = await openServices(config, log, { poolSize: config.processor.concurrency + 2 });
-      setWatchedPorts(s.watchedPorts);
-      const parser = new ParsePool(config.processor.parseThreads, log, undefined, s.watchedPorts);
+      const parser = parserFor(config, s, log);
       let server: MetricsServer | null = null;
       const started = performance.now();
       try {

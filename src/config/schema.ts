@@ -123,6 +123,11 @@ export const ConfigSchema = z
          * holds up the event loop that feeds PostgreSQL and Redis.
          */
         parseThreads: int(1, 64).default(1),
+        /**
+         * How rows go to PostgreSQL: COPY's binary format (values encoded by the parse thread,
+         * none of PostgreSQL's text input functions run) or its text format.
+         */
+        copyFormat: z.enum(['binary', 'text']).default('binary'),
       })
       .strict()
       .prefault({}),

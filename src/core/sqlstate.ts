@@ -18,7 +18,18 @@ export const SQLSTATE = {
   DEADLOCK_DETECTED: '40P01',
   UNIQUE_VIOLATION: '23505',
   EXCLUSION_VIOLATION: '23P01',
+  PROTOCOL_VIOLATION: '08P01',
+  INVALID_BINARY_REPRESENTATION: '22P03',
 } as const;
+
+/**
+ * Binary COPY data a column's receive function refused: the table's columns are not those the
+ * processor encodes for (changed by a migration after it started). Not the rows' fault.
+ */
+export function isColumnMismatch(err: unknown): boolean {
+  const c = sqlState(err);
+  return c === SQLSTATE.PROTOCOL_VIOLATION || c === SQLSTATE.INVALID_BINARY_REPRESENTATION;
+}
 
 /** The SQLSTATE of a node-postgres error, if it has one. */
 export function sqlState(err: unknown): string | undefined {
@@ -40,6 +51,7 @@ export function isMissingRelation(err: unknown): boolean {
 export function isTransientPgError(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | null;
   if (!e) return false;
+  if (e.code === SQLSTATE.PROTOCOL_VIOLATION) return false; // sent again, refused again
   if (e.code && /^(08|57P|53|40001|40P01)/.test(e.code)) return true;
   return /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection terminated|terminating connection|not queryable|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(
     e.message ?? '',

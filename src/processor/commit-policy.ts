@@ -15,7 +15,7 @@ import type pg from 'pg';
 import { Backoff } from '../core/backoff.js';
 import type { Logger } from '../core/logger.js';
 import { rangeKey } from '../core/range.js';
-import { isMissingRelation, isTransientPgError, sqlState, SQLSTATE } from '../core/sqlstate.js';
+import { isColumnMismatch, isMissingRelation, isTransientPgError, sqlState, SQLSTATE } from '../core/sqlstate.js';
 import { reject, type Rejected } from '../logtypes/types.js';
 import type { EncodedChunk } from '../queue/chunk.js';
 import { ServiceError } from '../core/errors.js';
@@ -48,7 +48,8 @@ export function remedyFor(err: unknown, a: Attempt): Remedy {
   // 23514: no partition for a row (the partition was dropped).
   if (code === SQLSTATE.CHECK_VIOLATION && a.recreated < MAX_RECREATES) return 'partitions';
   // 42P01/3F000: a table or the schema is gone; 42501: a right is missing. Only an administrator can fix either.
-  if (isMissingRelation(err) || code === SQLSTATE.INSUFFICIENT_PRIVILEGE) return 'stop';
+  // 08P01/22P03: binary rows the table's columns do not take (they changed since the processor started).
+  if (isMissingRelation(err) || code === SQLSTATE.INSUFFICIENT_PRIVILEGE || isColumnMismatch(err)) return 'stop';
   if (isTransientPgError(err)) return 'retry';
   if (a.size > 1) return 'bisect';
   return a.quarantined ? 'fail' : 'quarantine';
@@ -121,7 +122,9 @@ export class Committer {
             throw new ServiceError(
               e.code === SQLSTATE.INSUFFICIENT_PRIVILEGE
                 ? `PostgreSQL at ${poolWhere(this.pool)} refused a write: ${e.message} (as an administrator: \`logpipe init-db --roles\`, and GRANT logpipe_ingest to this user)`
-                : `the schema in ${poolWhere(this.pool)} is incomplete: ${e.message} (as an administrator: \`logpipe init-db\`); the batch stays in the queue`,
+                : isColumnMismatch(e)
+                  ? `PostgreSQL at ${poolWhere(this.pool)} refused the binary COPY rows: ${e.message} (the log tables' columns changed since this processor started: restart it); the batch stays in the queue`
+                  : `the schema in ${poolWhere(this.pool)} is incomplete: ${e.message} (as an administrator: \`logpipe init-db\`); the batch stays in the queue`,
             );
           case 'retry':
             if (this.hooks.stopping() && attempt > 1) return false;

@@ -9,6 +9,9 @@ import { TimeZone } from '../logtypes/time.js';
 import { reject, type PgType, type Rejected } from '../logtypes/types.js';
 import { coversLine, rangeKey, type FileRange } from '../core/range.js';
 import { BadChunk, type Chunk } from '../queue/chunk.js';
+import { BinaryRows } from '../store/copy-binary.js';
+import type { CopyFormat } from '../store/copy-buffer.js';
+import { DECLARED_COPY_TYPES, type CopyColumnTypes } from '../store/copy-plan.js';
 import { encodeBytea, encodeValue, escapeCopyText } from '../store/copy-text.js';
 import { DEFAULT_WATCHED_PORTS } from '../logtypes/rollups.js';
 import { dayOf } from '../store/partitions.js';
@@ -20,11 +23,26 @@ const COLUMN_TYPES: PgType[][] = LOG_TYPES.map((t) => t.columns.map((c) => c.typ
 /** Line numbers beyond this do not fit the log tables' integer line_no (the quarantine's is a bigint). */
 const MAX_LINE_NO = 2_147_483_647;
 
-let plans: RollupPlans = rollupPlans(DEFAULT_WATCHED_PORTS);
+/** What parsing needs from the configuration and the database, the same in every thread of a processor. */
+export interface ParseSettings {
+  /** The watched ports of the database this process writes to (rollups.watchedPorts, as recorded there). */
+  watchedPorts: readonly number[];
+  /** The COPY format rows are encoded in (processor.copyFormat). */
+  copyFormat: CopyFormat;
+  /** With binary: per log type, its columns' types as the database has them, or null for text (src/store/copy-plan.ts). */
+  copyTypes: CopyColumnTypes;
+}
 
-/** The watched ports of the database this process writes to (rollups.watchedPorts, as recorded there). */
-export function setWatchedPorts(ports: readonly number[]): void {
-  plans = rollupPlans(ports);
+export const DEFAULT_PARSE_SETTINGS: ParseSettings = { watchedPorts: DEFAULT_WATCHED_PORTS, copyFormat: 'binary', copyTypes: DECLARED_COPY_TYPES };
+
+let plans: RollupPlans = rollupPlans(DEFAULT_PARSE_SETTINGS.watchedPorts);
+/** Per log type: the types its rows are encoded as in binary, or null for text. */
+let binaryTypes: CopyColumnTypes = DEFAULT_PARSE_SETTINGS.copyTypes;
+
+/** Sets this thread's parse settings (the main thread's, and each parse thread's at its start). */
+export function configureParsing(settings: ParseSettings): void {
+  plans = rollupPlans(settings.watchedPorts);
+  binaryTypes = settings.copyFormat === 'binary' ? settings.copyTypes : LOG_TYPES.map(() => null);
 }
 
 class RowBuilder {
@@ -35,6 +53,8 @@ class RowBuilder {
   private readonly run: number[] = LOG_TYPES.map(() => 0);
   private readonly day: number[] = LOG_TYPES.map(() => -1);
   private readonly counter = new RollupCounter(plans);
+  /** Per type: its binary rows' writer, or null when its rows go to out.rows as text. */
+  private readonly binary: (BinaryRows | null)[] = binaryTypes.map((types) => (types ? new BinaryRows(types) : null));
 
   constructor(
     private readonly fileId: number,
@@ -64,9 +84,13 @@ class RowBuilder {
     }
     const types = COLUMN_TYPES[typeIndex];
     const values = result.values;
-    let row = '';
-    for (let i = 0; i < values.length; i++) row += encodeValue(values[i], types[i]) + '\t';
-    this.out.rows[typeIndex].pushRow(row + this.fileId + '\t' + lineNo + '\n');
+    const binary = this.binary[typeIndex];
+    if (binary) binary.push(values, result.epochMs, this.fileId, lineNo);
+    else {
+      let row = '';
+      for (let i = 0; i < values.length; i++) row += encodeValue(values[i], types[i]) + '\t';
+      this.out.rows[typeIndex].pushRow(row + this.fileId + '\t' + lineNo + '\n');
+    }
     this.out.records++;
 
     if (this.out.lastMs === null || result.epochMs > this.out.lastMs) this.out.lastMs = result.epochMs;
@@ -95,6 +119,7 @@ class RowBuilder {
   /** The rows and counts, complete. */
   finish(): ChunkRows {
     for (let t = 0; t < LOG_TYPES.length; t++) this.endRun(t);
+    this.out.rows = this.out.rows.map((text, t) => this.binary[t]?.done() ?? text);
     this.out.rollups = this.counter.columns();
     return this.out;
   }

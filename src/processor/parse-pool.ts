@@ -7,9 +7,8 @@
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../core/logger.js';
-import { DEFAULT_WATCHED_PORTS } from '../logtypes/rollups.js';
 import { BadChunk, type EncodedChunk } from '../queue/chunk.js';
-import type { PrepareMode } from './parse-chunk.js';
+import { DEFAULT_PARSE_SETTINGS, type ParseSettings, type PrepareMode } from './parse-chunk.js';
 import { fromWire, type ParseReply, type ParseRequest, type PreparedChunk } from './parse-wire.js';
 
 /** The worker script next to this module: the bundle's or the compiled one. */
@@ -44,14 +43,14 @@ export class ParsePool {
     size: number,
     private readonly log: Logger,
     private readonly script: URL = workerUrl(),
-    /** The database's watched ports, for the port rollups. */
-    private readonly watchedPorts: readonly number[] = DEFAULT_WATCHED_PORTS,
+    /** What every thread parses with (the database's watched ports, the COPY format). */
+    private readonly settings: ParseSettings = DEFAULT_PARSE_SETTINGS,
   ) {
     for (let i = 0; i < size; i++) this.threads.push(this.start());
   }
 
   private start(): Thread {
-    const t: Thread = { worker: new Worker(this.script, { workerData: { watchedPorts: this.watchedPorts } }), pending: new Map() };
+    const t: Thread = { worker: new Worker(this.script, { workerData: { settings: this.settings } }), pending: new Map() };
     t.worker.unref(); // an idle parse thread never keeps the process alive
     t.worker.on('message', (reply: ParseReply) => {
       const p = t.pending.get(reply.id);

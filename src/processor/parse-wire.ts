@@ -4,7 +4,7 @@
  */
 import type { FileRange } from '../core/range.js';
 import type { ChunkHeader } from '../queue/chunk.js';
-import { CopyBuffer } from '../store/copy-buffer.js';
+import { CopyBuffer, type CopyFormat } from '../store/copy-buffer.js';
 import type { BatchItem } from '../store/ledger.js';
 import type { ChunkRows } from '../store/rows.js';
 import type { PrepareMode } from './parse-chunk.js';
@@ -23,7 +23,8 @@ export interface PreparedChunk extends BatchItem {
 }
 
 /** ChunkRows with its buffers as plain bytes, as they cross the thread boundary. */
-type WireRows = Omit<ChunkRows, 'rows' | 'quarantine'> & { rows: [Uint8Array[], number][]; quarantine: [Uint8Array[], number] };
+type WireBuffer = [parts: Uint8Array[], rows: number, format: CopyFormat];
+type WireRows = Omit<ChunkRows, 'rows' | 'quarantine'> & { rows: WireBuffer[]; quarantine: WireBuffer };
 
 export type ParseReply =
   | { id: number; ok: true; header: ChunkHeader; segments: FileRange[]; rows: WireRows; transfer: ArrayBuffer[] }
@@ -47,7 +48,7 @@ function movable(b: Buffer, transfer: ArrayBuffer[]): Uint8Array {
 /** Worker side: a prepared chunk as a message, its buffers moved rather than copied (the payload stays behind). */
 export function toTransfer(header: ChunkHeader, segments: FileRange[], rows: ChunkRows): Omit<Extract<ParseReply, { ok: true }>, 'id' | 'ok'> {
   const transfer: ArrayBuffer[] = [];
-  const wire = (c: CopyBuffer): [Uint8Array[], number] => [c.parts().map((p) => movable(p, transfer)), c.rows];
+  const wire = (c: CopyBuffer): WireBuffer => [c.parts().map((p) => movable(p, transfer)), c.rows, c.format];
   return { header, segments, rows: { ...rows, rows: rows.rows.map(wire), quarantine: wire(rows.quarantine) }, transfer };
 }
 
@@ -55,7 +56,7 @@ const asBuffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLe
 
 /** Main-thread side: the prepared chunk back in its usual shape. */
 export function fromWire(reply: Extract<ParseReply, { ok: true }>): PreparedChunk {
-  const buf = ([parts, n]: [Uint8Array[], number]) => CopyBuffer.of(parts.map(asBuffer), n);
+  const buf = ([parts, n, format]: WireBuffer) => CopyBuffer.of(parts.map(asBuffer), n, format);
   const r = reply.rows;
   return { range: reply.header, segments: reply.segments, rows: { ...r, rows: r.rows.map(buf), quarantine: buf(r.quarantine) } };
 }

@@ -5,12 +5,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { LOG_TYPES } from '../logtypes/registry.js';
 import { BadChunk, decodeChunk } from '../queue/chunk.js';
-import { parseChunk, prepareChunk, setWatchedPorts } from './parse-chunk.js';
+import { configureParsing, parseChunk, prepareChunk, type ParseSettings } from './parse-chunk.js';
 import { toTransfer, type ParseReply, type ParseRequest } from './parse-wire.js';
 
 const port = parentPort;
 if (!port) throw new Error('parse-worker runs as a worker thread of the processor');
-if ((workerData as { watchedPorts?: number[] } | null)?.watchedPorts) setWatchedPorts((workerData as { watchedPorts: number[] }).watchedPorts);
+configureParsing((workerData as { settings: ParseSettings }).settings);
 
 /**
  * A fresh thread runs its first chunks in V8's interpreter, several times slower than once

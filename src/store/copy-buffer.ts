@@ -6,6 +6,8 @@
  * collection the processor's largest cost; a buffer that doubled as it grew left its smaller
  * copies as garbage and crossed threads with its unused half, which showed as peak memory.
  */
+export type CopyFormat = 'text' | 'binary';
+
 const FLUSH_CHARS = 16 * 1024;
 const SEGMENT_BYTES = 256 * 1024;
 
@@ -16,9 +18,12 @@ export class CopyBuffer {
   private pending = '';
   rows = 0;
 
+  /** COPY's text format (rows pushed here), or binary (rows encoded by BinaryRows, src/store/copy-binary.ts). */
+  constructor(readonly format: CopyFormat = 'text') {}
+
   /** Rows already encoded elsewhere (a parse thread), as one or more parts. */
-  static of(parts: Buffer | Buffer[], rows: number): CopyBuffer {
-    const c = new CopyBuffer();
+  static of(parts: Buffer | Buffer[], rows: number, format: CopyFormat = 'text'): CopyBuffer {
+    const c = new CopyBuffer(format);
     c.segments.push(...(Array.isArray(parts) ? parts : [parts]).filter((p) => p.length > 0));
     c.rows = rows;
     return c;

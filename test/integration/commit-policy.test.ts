@@ -13,7 +13,7 @@ import { createLogger } from '../../src/core/logger.js';
 import { generate } from '../../src/generator/generate.js';
 import { LOG_TYPES } from '../../src/logtypes/registry.js';
 import { Committer, type Pending } from '../../src/processor/commit-policy.js';
-import { prepareChunk, type PrepareMode } from '../../src/processor/parse-chunk.js';
+import { configureParsing, DEFAULT_PARSE_SETTINGS, prepareChunk, type PrepareMode } from '../../src/processor/parse-chunk.js';
 import type { PreparedChunk } from '../../src/processor/parse-wire.js';
 import { decodeChunk, encodeChunk, type Chunk, type EncodedChunk } from '../../src/queue/chunk.js';
 import { Chunker } from '../../src/reader/chunker.js';
@@ -100,6 +100,15 @@ test('a dropped table (a reset) stops the processor with what to run; nothing is
   assert.equal((await pool.query('SELECT count(*)::int AS n FROM logpipe.chunks')).rows[0].n, 0);
 });
 
+test('a table whose columns changed under the processor (binary rows it no longer takes) stops it; nothing is written or quarantined', async (t) => {
+  const { pool, fileId, committer } = await setup(t);
+  const all = await pending(fileId, 1000); // encoded for this release's columns: line_no in 4 bytes
+  await pool.query('ALTER TABLE public.firewall_logs ALTER COLUMN line_no TYPE bigint');
+  await assert.rejects(committer.commit(all), /refused the binary COPY rows: .*\(the log tables' columns changed since this processor started: restart it\); the batch stays in the queue/);
+  assert.equal((await pool.query('SELECT count(*)::int AS n FROM logpipe.chunks')).rows[0].n, 0);
+  assert.equal((await pool.query('SELECT count(*)::int AS n FROM logpipe.quarantine')).rows[0].n, 0);
+});
+
 test('chunks of a file no longer registered are dropped, nothing written', async (t) => {
   const { pool, fileId, committer, outcomes } = await setup(t);
   const orphans = await pending(fileId + 1000, 1000);
@@ -110,7 +119,9 @@ test('chunks of a file no longer registered are dropped, nothing written', async
 
 test('a row PostgreSQL refuses: the batch is bisected, that chunk quarantined with the error, the others written', async (t) => {
   const { pool, fileId, committer } = await setup(t);
-  const [a, b, c] = await pending(fileId, 1000);
+  // Rows as text, so one can be spoiled by editing it (the policy is the same for either format).
+  configureParsing({ ...DEFAULT_PARSE_SETTINGS, copyFormat: 'text' });
+  const [a, b, c] = await pending(fileId, 1000).finally(() => configureParsing(DEFAULT_PARSE_SETTINGS));
   // A firewall row whose address is not one: the parser would never make it, PostgreSQL refuses it.
   const bad = b.prepared.rows.rows[0];
   b.prepared.rows.rows[0] = CopyBuffer.of(Buffer.concat([bad.bytes(), Buffer.from(bad.bytes().subarray(0, bad.bytes().indexOf(10) + 1).toString().replace(/\t(\d+\.\d+\.\d+\.\d+)\t/, '\tnot-an-address\t'))]), bad.rows + 1);

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import pg from 'pg';
 import { LOG_TYPES } from '../../src/logtypes/registry.js';
-import { parseChunk } from '../../src/processor/parse-chunk.js';
+import { configureParsing, DEFAULT_PARSE_SETTINGS, parseChunk } from '../../src/processor/parse-chunk.js';
+import { copyColumnTypes } from '../../src/store/copy-plan.js';
 import { copyRows, copySqlFor } from '../../src/store/copy.js';
 import { createPool, withClient } from '../../src/store/db.js';
 import { initDb, schemaVersion } from '../../src/store/init.js';
@@ -77,7 +78,13 @@ test('init-db migrates a database of the previous release: rows intact, new colu
       '<38>1 2024-01-15T10:23:47Z - sshd - - - Failed password for root from 192.0.2.1 port 22 ssh2',
     ];
     const payload = Buffer.from(lines.join('\n') + '\n');
+    // As a processor does: rows encoded for the columns as they are (0.1.0's line_no is a bigint).
+    const plan = await withClient(pool, copyColumnTypes);
+    assert.deepEqual(plan.textTables, []);
+    assert.equal(plan.types[LOG_TYPES.findIndex((t) => t.name === 'firewall')]!.at(-1), 'bigint', 'line_no written as 8 bytes');
+    configureParsing({ ...DEFAULT_PARSE_SETTINGS, copyTypes: plan.types });
     const { rows } = parseChunk({ fileId: 2, start: 90, end: 90 + payload.length, firstLine: 2, lineCount: 3, payload, mtime: Date.UTC(2024, 0, 20) });
+    configureParsing(DEFAULT_PARSE_SETTINGS);
     assert.equal(rows.records, 3);
     await withClient(pool, async (c) => {
       await c.query('BEGIN');

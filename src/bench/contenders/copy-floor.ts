@@ -44,7 +44,7 @@ export function copyFloorContender(ctx: BenchContext, parallel: boolean): Conten
               },
             });
           const copyTable = (i: number) =>
-            pipeline(createReadStream(join(dump.dir, `${LOG_TYPES[i].table}.copy`)), counter(), clients[i].query(copyFrom(copySqlFor(LOG_TYPES[i]))));
+            pipeline(createReadStream(join(dump.dir, `${LOG_TYPES[i].table}.copy`)), counter(), clients[i].query(copyFrom(copySqlFor(LOG_TYPES[i])('text'))));
           const started = performance.now();
           let finishedAt = 0;
           const load = (parallel
