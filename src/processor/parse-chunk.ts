@@ -9,7 +9,7 @@ import { TimeZone } from '../logtypes/time.js';
 import { reject, type PgType, type Rejected } from '../logtypes/types.js';
 import { coversLine, rangeKey, type FileRange } from '../core/range.js';
 import { BadChunk, type Chunk } from '../queue/chunk.js';
-import { BinaryRows } from '../store/copy-binary.js';
+import { BinaryRows, OutOfRange } from '../store/copy-binary.js';
 import type { CopyFormat } from '../store/copy-buffer.js';
 import { DECLARED_COPY_TYPES, type CopyColumnTypes } from '../store/copy-plan.js';
 import { encodeBytea, encodeValue, escapeCopyText } from '../store/copy-text.js';
@@ -85,8 +85,16 @@ class RowBuilder {
     const types = COLUMN_TYPES[typeIndex];
     const values = result.values;
     const binary = this.binary[typeIndex];
-    if (binary) binary.push(values, result.epochMs, this.fileId, lineNo);
-    else {
+    if (binary) {
+      try {
+        binary.push(values, result.epochMs, this.fileId, lineNo);
+      } catch (err) {
+        if (!(err instanceof OutOfRange)) throw err;
+        // A parser let through a number its column cannot hold: the line, not the chunk, is refused.
+        this.quarantine(lineNo, reject('bad_number', err.message), Buffer.from(text), typeIndex);
+        return;
+      }
+    } else {
       let row = '';
       for (let i = 0; i < values.length; i++) row += encodeValue(values[i], types[i]) + '\t';
       this.out.rows[typeIndex].pushRow(row + this.fileId + '\t' + lineNo + '\n');

@@ -89,14 +89,25 @@ function writeIPv4(s: string, out: Buffer, at: number): void {
   out[pos] = v;
 }
 
-/** Most bytes a value of `type` takes in a row (its length word included); strings at 3 bytes a UTF-16 unit. */
+/** A number its column cannot hold: text COPY would have had PostgreSQL refuse it; binary would wrap it silently. */
+export class OutOfRange extends RangeError {
+  override name = 'OutOfRange';
+}
+
+/**
+ * Most bytes a value of `type` takes in a row (its length word included); strings at 3 bytes a
+ * UTF-16 unit. Throws OutOfRange for a number its column cannot hold, before anything is written.
+ */
 function maxBytes(v: Value, type: PgType): number {
   if (v === null) return 4;
   switch (type) {
     case 'timestamptz':
+      return 12;
     case 'bigint':
+      if (!Number.isSafeInteger(v)) throw new OutOfRange(`${String(v)} is not an integer logpipe can write exactly`);
       return 12;
     case 'integer':
+      if (((v as number) | 0) !== v) throw new OutOfRange(`${String(v)} does not fit an integer column`);
       return 8;
     case 'boolean':
       return 5;
@@ -169,7 +180,7 @@ export class BinaryRows {
   /** `types`: the table's columns as encoded, the record's then file_id and line_no (copyColumnTypes). */
   constructor(private readonly types: readonly PgType[]) {}
 
-  /** One row: the record's values in its columns' order, then file_id and line_no. */
+  /** One row: the record's values in its columns' order, then file_id and line_no. Throws OutOfRange (nothing written) for a number its column cannot hold. */
   push(values: Value[], epochMs: number, fileId: number, lineNo: number): void {
     const types = this.types;
     let need = 2 + 24;

@@ -5,7 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BinaryRows, COPY_BINARY_HEADER, timestampMicros, writeIPv6 } from '../../src/store/copy-binary.js';
+import { LOG_TYPES } from '../../src/logtypes/registry.js';
+import { configureParsing, DEFAULT_PARSE_SETTINGS, parseChunk } from '../../src/processor/parse-chunk.js';
+import { BinaryRows, COPY_BINARY_HEADER, OutOfRange, timestampMicros, writeIPv6 } from '../../src/store/copy-binary.js';
+import { DECLARED_COPY_TYPES } from '../../src/store/copy-plan.js';
+import { tableColumns } from '../../src/store/schema.js';
 
 const PG_EPOCH = Date.UTC(2000, 0, 1);
 
@@ -56,4 +60,32 @@ test('a row: field count, then each field as length and bytes; NULL as length -1
     '00000008', '0000000000000009', // line_no, a bigint in this table
   ].join(''));
   assert.equal(COPY_BINARY_HEADER.length, 19);
+});
+
+test('a number its column cannot hold is refused before anything is written (binary would wrap it)', () => {
+  const w = new BinaryRows(['timestamptz', 'integer', 'bigint', 'integer', 'integer']);
+  assert.throws(() => w.push(['2000-01-01T00:00:00Z', 2 ** 31, 1], PG_EPOCH, 1, 1), OutOfRange);
+  assert.throws(() => w.push(['2000-01-01T00:00:00Z', 1, 2 ** 53], PG_EPOCH, 1, 1), OutOfRange);
+  assert.throws(() => w.push(['2000-01-01T00:00:00Z', 1.5, 1], PG_EPOCH, 1, 1), OutOfRange);
+  w.push(['2000-01-01T00:00:00Z', -(2 ** 31), 2 ** 53 - 1], PG_EPOCH, 1, 1);
+  const b = w.done();
+  assert.equal(b.rows, 1, 'only the row that fits');
+  assert.equal(b.bytes().readInt16BE(0), 5, 'and it starts the data');
+});
+
+test('a line whose number its column cannot hold is quarantined as bad_number; the chunk goes on', () => {
+  const fw = LOG_TYPES.findIndex((t) => t.name === 'firewall');
+  const narrow = DECLARED_COPY_TYPES.map((types, t) => (t === fw ? tableColumns(LOG_TYPES[t]).map((c) => (c.name === 'bytes_sent' ? 'integer' : c.type)) : types));
+  configureParsing({ ...DEFAULT_PARSE_SETTINGS, copyTypes: narrow });
+  try {
+    const lines = ['2024-01-15T10:00:00Z|action=accept|src=10.0.0.1|dst=10.0.0.2|bytes_sent=9999999999', '2024-01-15T10:00:01Z|action=accept|src=10.0.0.1|dst=10.0.0.2|bytes_sent=5'];
+    const payload = Buffer.from(lines.join('\n') + '\n');
+    const { rows } = parseChunk({ fileId: 1, start: 0, end: payload.length, firstLine: 1, lineCount: 2, payload });
+    assert.equal(rows.records, 1);
+    assert.equal(rows.quarantined, 1);
+    assert.deepEqual([...rows.reasons], [['firewall\tbad_number', 1]]);
+    assert.equal(rows.rows[fw].rows, 1);
+  } finally {
+    configureParsing(DEFAULT_PARSE_SETTINGS);
+  }
 });
