@@ -12,15 +12,12 @@ import { after, before, test } from 'node:test';
 import type pg from 'pg';
 import { generate } from '../../src/generator/generate.js';
 import { LOG_TYPES } from '../../src/logtypes/registry.js';
-import type { LogType } from '../../src/logtypes/types.js';
 import { configureParsing, DEFAULT_PARSE_SETTINGS, parseChunk } from '../../src/processor/parse-chunk.js';
 import type { CopyFormat } from '../../src/store/copy-buffer.js';
-import { copyRows, copySqlFor } from '../../src/store/copy.js';
 import { copyColumnTypes } from '../../src/store/copy-plan.js';
 import { createPool, withClient } from '../../src/store/db.js';
 import { initDb } from '../../src/store/init.js';
-import { PartitionManager } from '../../src/store/partitions.js';
-import { unpackTypeKey } from '../../src/store/rows.js';
+import { writeRows } from '../helpers/rows.js';
 import { tempDatabase, type TempDatabase } from '../helpers/services.js';
 
 const FW = (ts: string, src: string, dst: string, more = '') => `${ts}|action=accept|src=${src}|dst=${dst}|proto=TCP|src_port=1|dst_port=22|bytes_sent=10|rule=r${more}`;
@@ -91,15 +88,7 @@ async function load(pool: pg.Pool, format: CopyFormat, payload: Buffer, lineCoun
   configureParsing({ ...DEFAULT_PARSE_SETTINGS, copyFormat: format });
   const { rows } = parseChunk({ fileId: 7, start: 0, end: payload.length, firstLine: 1, lineCount, payload, mtime: Date.UTC(2024, 5, 1) });
   assert.ok(rows.rows.every((b) => b.rows === 0 || b.format === format), `rows encoded as ${format}`);
-  await new PartitionManager().ensure(pool, [...rows.days].map((k) => { const [d, t] = unpackTypeKey(k); return [LOG_TYPES[t], d] as [LogType, number]; }));
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    for (let t = 0; t < LOG_TYPES.length; t++) await copyRows(client, copySqlFor(LOG_TYPES[t]), [rows.rows[t]]);
-    await client.query('COMMIT');
-  } finally {
-    client.release();
-  }
+  await writeRows(pool, rows);
   return rows.records;
 }
 
@@ -143,10 +132,7 @@ test('a table with a column of another type than declared takes its rows as text
   const index = (name: string) => LOG_TYPES.findIndex((t) => t.name === name);
   assert.equal(rows.rows[index('auth')].format, 'text');
   assert.equal(rows.rows[index('firewall')].format, 'binary');
-  await new PartitionManager().ensure(pool, [...rows.days].map((k) => { const [d, t] = unpackTypeKey(k); return [LOG_TYPES[t], d] as [LogType, number]; }));
-  await withClient(pool, async (c) => {
-    for (let t = 0; t < LOG_TYPES.length; t++) await copyRows(c, copySqlFor(LOG_TYPES[t]), [rows.rows[t]]);
-  });
+  await writeRows(pool, rows);
   assert.deepEqual((await pool.query(`SELECT pid::text FROM auth_logs WHERE file_id = 8`)).rows, [{ pid: '4242' }]);
   assert.equal((await pool.query(`SELECT count(*)::int AS n FROM firewall_logs WHERE file_id = 8`)).rows[0].n, 1);
 });

@@ -10,10 +10,10 @@ import pg from 'pg';
 import { LOG_TYPES } from '../../src/logtypes/registry.js';
 import { configureParsing, DEFAULT_PARSE_SETTINGS, parseChunk } from '../../src/processor/parse-chunk.js';
 import { copyColumnTypes } from '../../src/store/copy-plan.js';
-import { copyRows, copySqlFor } from '../../src/store/copy.js';
 import { createPool, withClient } from '../../src/store/db.js';
 import { initDb, schemaVersion } from '../../src/store/init.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/migrations.js';
+import { writeRows } from '../helpers/rows.js';
 import { tempDatabase, type TempDatabase } from '../helpers/services.js';
 
 const V1 = readFileSync(new URL('../../../test/fixtures/schema-v1.sql', import.meta.url), 'utf8');
@@ -86,11 +86,7 @@ test('init-db migrates a database of the previous release: rows intact, new colu
     const { rows } = parseChunk({ fileId: 2, start: 90, end: 90 + payload.length, firstLine: 2, lineCount: 3, payload, mtime: Date.UTC(2024, 0, 20) });
     configureParsing(DEFAULT_PARSE_SETTINGS);
     assert.equal(rows.records, 3);
-    await withClient(pool, async (c) => {
-      await c.query('BEGIN');
-      for (let t = 0; t < LOG_TYPES.length; t++) await copyRows(c, copySqlFor(LOG_TYPES[t]), [rows.rows[t]]);
-      await c.query('COMMIT');
-    });
+    await writeRows(pool, rows);
     assert.deepEqual((await pool.query(`SELECT hostname, action, rule FROM firewall_logs WHERE line_no = 2`)).rows, [{ hostname: 'gw', action: 'drop', rule: 'UFW BLOCK' }]);
     assert.deepEqual((await pool.query(`SELECT view, response_code FROM dns_logs WHERE line_no = 3`)).rows, [{ view: 'internal', response_code: null }]);
     assert.deepEqual((await pool.query(`SELECT hostname, pid FROM auth_logs WHERE line_no = 4`)).rows, [{ hostname: null, pid: null }]);

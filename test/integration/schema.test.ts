@@ -8,15 +8,13 @@ import { after, before, describe, test } from 'node:test';
 import type pg from 'pg';
 import { generate } from '../../src/generator/generate.js';
 import { LOG_TYPES } from '../../src/logtypes/registry.js';
-import type { LogType } from '../../src/logtypes/types.js';
 import { parseChunk } from '../../src/processor/parse-chunk.js';
-import { unpackTypeKey } from '../../src/store/rows.js';
-import { copyRows, copySqlFor } from '../../src/store/copy.js';
 import { createPool } from '../../src/store/db.js';
 import { PartitionManager, dayOf } from '../../src/store/partitions.js';
 import { initDb } from '../../src/store/init.js';
 import { DEFAULT_WATCHED_PORTS } from '../../src/logtypes/rollups.js';
 import { INVESTIGATIONS, renderQueryFile, seedArgs } from '../../src/store/investigations.js';
+import { writeRows } from '../helpers/rows.js';
 import { tempDatabase, type TempDatabase } from '../helpers/services.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,16 +34,7 @@ after(async () => {
 
 async function loadPayload(payload: Buffer, fileId: number, lineCount: number): Promise<void> {
   const { rows } = parseChunk({ fileId, start: 0, end: payload.length, firstLine: 1, lineCount, payload });
-  const parts = new PartitionManager();
-  await parts.ensure(pool, [...rows.days].map((k) => { const [d, t] = unpackTypeKey(k); return [LOG_TYPES[t], d] as [LogType, number]; }));
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    for (let t = 0; t < LOG_TYPES.length; t++) await copyRows(client, copySqlFor(LOG_TYPES[t]), [rows.rows[t]]);
-    await client.query('COMMIT');
-  } finally {
-    client.release();
-  }
+  await writeRows(pool, rows);
 }
 
 describe('schema', () => {
