@@ -3,7 +3,7 @@
  * straight into 256 KB segments: the server skips its text input functions (timestamptz and inet
  * parsing are a large part of COPY's CPU) and the parse thread builds no row strings. Every value
  * was validated by its parser, so the encoders only convert; what each writes is exactly what
- * PostgreSQL's text input makes of the same value (test/e2e/copy-format.test.ts compares them).
+ * PostgreSQL's text input makes of the same value (test/integration/copy-format.test.ts compares them).
  */
 import type { PgType, Value } from '../logtypes/types.js';
 import { CopyBuffer } from './copy-buffer.js';

@@ -1,5 +1,7 @@
 /**
- * COPY text, written as rows are built, in segments of 256 KB. Rows are gathered in a short
+ * A chunk's COPY rows for one table, as parts handed to PostgreSQL as they are: text rows
+ * written here as they are built, or binary rows made by BinaryRows (copy-binary.ts) and
+ * wrapped with CopyBuffer.of. Text rows go in segments of 256 KB. Rows are gathered in a short
  * string first (one Buffer.write per ~16 KB, not per row), and segments are never grown and
  * copied: a chunk's rows are a few segments handed to PostgreSQL as they are (several parts of
  * one COPY), and moved between threads without a copy. Rows kept as live strings made garbage

@@ -2,7 +2,8 @@
  * COPY's binary format against its text format on the real PostgreSQL: the same lines, parsed
  * once with each, must leave the same rows, value for value (PostgreSQL's text input is the
  * reference for every binary encoder: timestamps rounded to microseconds, IPv6 forms, UTF-8
- * text, jsonb, bigints, nulls).
+ * text, jsonb, bigints, nulls), over generated lines, every type's examples and cases, and the
+ * real hosts' line shapes of test/fixtures/real-lines.ts.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -17,6 +18,7 @@ import type { CopyFormat } from '../../src/store/copy-buffer.js';
 import { copyColumnTypes } from '../../src/store/copy-plan.js';
 import { createPool, withClient } from '../../src/store/db.js';
 import { initDb } from '../../src/store/init.js';
+import { REAL_LINES } from '../fixtures/real-lines.js';
 import { writeRows } from '../helpers/rows.js';
 import { tempDatabase, type TempDatabase } from '../helpers/services.js';
 
@@ -58,7 +60,7 @@ function allLines(dir: string): string[] {
   const report = generate({ files: 1, lines: 20_000, out: dir, seed: 11, dirty: 0.05, days: 3, types: LOG_TYPES.map((t) => t.name) });
   const generated = readFileSync(report.files[0], 'utf8').split('\n').filter((l) => l.length > 0);
   const fromTypes = LOG_TYPES.flatMap((t) => [...t.examples, ...(t.cases ?? []).map((c) => c.line)]);
-  return [...EDGES, ...fromTypes, ...generated];
+  return [...EDGES, ...fromTypes, ...REAL_LINES.map((c) => c.line), ...generated];
 }
 
 const dbs: Record<CopyFormat, { db: TempDatabase; pool: pg.Pool }> = {} as never;
