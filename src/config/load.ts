@@ -82,7 +82,7 @@ const ENV_SETTINGS: Record<string, [path: string, kind: Kind]> = {
 /** Variables that give the queue's URL: the generic one, then each backend's (REDIS_URL, NATS_URL). */
 const QUEUE_URL_ENV = ['LOGPIPE_QUEUE_URL', ...QUEUE_BACKENDS.flatMap((b) => (b.urlEnv ? [b.urlEnv] : []))];
 
-/** The environment variables logpipe reads, for `logpipe config` and the docs. */
+/** The environment variables logpipe reads (test/unit/config.test.ts checks the README documents each). */
 export const ENV_NAMES = [
   ...Object.keys(ENV_SETTINGS), ...QUEUE_URL_ENV, 'PG_HOST', 'PG_PORT', 'PG_DB', 'PG_USER', 'PG_PASSWORD', 'REDIS_HOST', 'REDIS_PORT', 'LOGPIPE_CONFIG',
 ];

@@ -17,10 +17,6 @@ import { reject, type LogType, type ParseResult, type Rejected } from './types.j
 
 export const LOG_TYPES: readonly LogType[] = [firewall, dns, auth, proxy];
 
-export function logTypeByName(name: string): LogType | undefined {
-  return LOG_TYPES.find((t) => t.name === name);
-}
-
 /** Program → the index of the type that claims it. */
 const BY_PROGRAM = new Map<string, number>();
 LOG_TYPES.forEach((t, i) => {

@@ -93,10 +93,3 @@ export async function readPassword(path: string): Promise<string> {
     throw new ConnectionSettingError(`password file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
 }
-
-/** The same server and settings, another database. */
-export function withDatabase(t: PgTarget, name: string): PgTarget {
-  const u = new URL(t.url);
-  u.pathname = '/' + name;
-  return { ...t, url: u.toString() };
-}

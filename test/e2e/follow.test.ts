@@ -5,30 +5,24 @@
  * reader keeps running; SIGTERM then stops both roles cleanly.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, copyFileSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, test } from 'node:test';
 import { generate } from '../../src/generator/generate.js';
 import { LOG_TYPES } from '../../src/logtypes/registry.js';
 import { wait } from '../../src/core/wait.js';
 import { committedLines, killStragglers, pipelineFixture, startCli, until } from '../helpers/pipeline.js';
+import { TempPaths } from '../helpers/temp.js';
 
-const dirs: string[] = [];
+const temp = new TempPaths('logpipe-follow-');
 afterEach(killStragglers);
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'logpipe-follow-'));
-  dirs.push(d);
-  return d;
-}
+after(() => temp.removeAll());
 
 test('following: pieces, a partial line, rotation, copytruncate, each line once', { timeout: 120_000 }, async () => {
-  const staging = tempDir();
+  const staging = temp.dir();
   const report = generate({ files: 3, lines: 3_000, out: staging, seed: 17, dirty: 0 });
   const [first, second, third] = report.files.map((f) => readFileSync(f));
-  const logDir = tempDir();
+  const logDir = temp.dir();
   const config = join(staging, 'follow.json');
   writeFileSync(config, JSON.stringify({ chunk: { maxLines: 500, flushMs: 200 }, reader: { pollMs: 100 } }));
   const f = await pipelineFixture(logDir, { LOGPIPE_CONFIG: config });

@@ -5,8 +5,7 @@
  * ends with exact row counts, no line twice, and per-file counts that add up.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, chmodSync, mkdirSync, readFileSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, afterEach, test } from 'node:test';
@@ -15,25 +14,19 @@ import { generate } from '../../src/generator/generate.js';
 import { LOG_TYPES } from '../../src/logtypes/registry.js';
 import { fileStatuses } from '../../src/store/status.js';
 import { committedLines, killStragglers, pipelineFixture, runCli, startCli, until, type PipelineFixture } from '../helpers/pipeline.js';
+import { TempPaths } from '../helpers/temp.js';
 
-const dirs: string[] = [];
+const temp = new TempPaths('logpipe-inputs-', 0o755); // readable by the unprivileged user of the permission test
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(killStragglers);
 after(async () => {
   for (const c of cleanups) await c();
-  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  temp.removeAll();
 });
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'logpipe-inputs-'));
-  chmodSync(d, 0o755); // readable by the unprivileged user of the permission test
-  dirs.push(d);
-  return d;
-}
 
 /** Lines of the generator (seed 5), as a buffer of whole lines: `from` to `to`, 0-based. */
 const source = (() => {
-  const d = tempDir();
+  const d = temp.dir();
   generate({ files: 1, lines: 6_000, out: d, seed: 5, dirty: 0 });
   const lines = readFileSync(join(d, 'logs_0000.log'), 'utf8').split('\n').slice(0, 6_000);
   return (from: number, to: number) => lines.slice(from, to).map((l) => l + '\n').join('');
@@ -70,7 +63,7 @@ const noRedis = (env: Record<string, string>) => {
 };
 
 test('growth between batch runs: 3,000 lines, 100 appended, run again → 3,100, counts add up', async () => {
-  const dir = tempDir();
+  const dir = temp.dir();
   const f = await fixture(dir);
   const log = join(dir, 'app.log');
   writeFileSync(log, source(0, 3_000));
@@ -89,7 +82,7 @@ test('growth between batch runs: 3,000 lines, 100 appended, run again → 3,100,
 });
 
 test('growth over Redis (reader + processor), with a line still being written held back', async () => {
-  const dir = tempDir();
+  const dir = temp.dir();
   const f = await fixture(dir);
   const log = join(dir, 'app.log');
   const processor = startCli(['processor'], f.env);
@@ -109,7 +102,7 @@ test('growth over Redis (reader + processor), with a line still being written he
 });
 
 test('growth while following', async () => {
-  const dir = tempDir();
+  const dir = temp.dir();
   const f = await fixture(dir);
   const log = join(dir, 'app.log');
   writeFileSync(log, source(0, 3_000));
@@ -126,12 +119,12 @@ test('growth while following', async () => {
 function followConfig(dir: string): string {
   const p = join(dir, '..', `follow-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(p, JSON.stringify({ chunk: { flushMs: 100 }, reader: { pollMs: 100 } }));
-  dirs.push(p);
+  temp.add(p);
   return p;
 }
 
 test('rotation by rename, then by rename + gzip, each with a new file: exactly the new lines', async () => {
-  const dir = tempDir();
+  const dir = temp.dir();
   const f = await fixture(dir);
   const log = join(dir, 'auth.log');
   writeFileSync(log, source(0, 2_000));
@@ -155,8 +148,8 @@ test('rotation by rename, then by rename + gzip, each with a new file: exactly t
 });
 
 test('subdirectories, links to files and directories, a file by two paths, a dangling link, an unreadable file', async () => {
-  const dir = tempDir();
-  const elsewhere = tempDir();
+  const dir = temp.dir();
+  const elsewhere = temp.dir();
   mkdirSync(join(dir, 'nginx'));
   writeFileSync(join(dir, 'nginx', 'fw.log'), source(0, 300));
   writeFileSync(join(elsewhere, 'container-1.log'), source(300, 500));
@@ -191,8 +184,8 @@ test('subdirectories, links to files and directories, a file by two paths, a dan
 });
 
 test('paths replace LOG_DIR; include and exclude; rotated names are read; a missing input is an error naming it', async () => {
-  const dir = tempDir();
-  const other = tempDir();
+  const dir = temp.dir();
+  const other = temp.dir();
   writeFileSync(join(dir, 'app.log'), source(0, 100));
   writeFileSync(join(dir, 'app.log.1'), source(100, 150));
   writeFileSync(join(dir, 'app.log-20240115'), source(150, 170));

@@ -7,8 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, test } from 'node:test';
 import { generate } from '../../src/generator/generate.js';
@@ -16,21 +15,15 @@ import { LOG_TYPES } from '../../src/logtypes/registry.js';
 import { packagePath } from '../../src/core/paths.js';
 import { committedLines, killStragglers, pipelineFixture, runCli, startCli, until } from '../helpers/pipeline.js';
 import { dropQueue, freePort, listening, pgCluster, pgCtl, REDIS_URL, tempDatabase } from '../helpers/services.js';
+import { TempPaths } from '../helpers/temp.js';
 
-const dirs: string[] = [];
+const temp = new TempPaths('logpipe-ops-', 0o755); // as root, an embedded cluster runs as the postgres user, who must reach it
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(killStragglers);
 after(async () => {
   for (const c of cleanups) await c();
-  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  temp.removeAll();
 });
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'logpipe-ops-'));
-  chmodSync(d, 0o755); // as root, an embedded cluster runs as the postgres user, who must reach it
-  dirs.push(d);
-  return d;
-}
 
 const STACK = /^\s+at .*(\(|:\d+:\d+)/m;
 
@@ -60,7 +53,7 @@ test('bad flag values are usage errors: exit 2, the flag named, no stack', async
 });
 
 test('configuration errors: exit 2 naming the setting and where it came from; strict types, did-you-mean', async () => {
-  const dir = tempDir();
+  const dir = temp.dir();
   const file = (name: string, body: string) => {
     writeFileSync(join(dir, name), body);
     return join(dir, name);
@@ -103,7 +96,7 @@ test('unreachable or misnamed services: exit 1 naming the host and the setting, 
 });
 
 test('commands that only read create no embedded cluster', async () => {
-  const dir = tempDir();
+  const dir = temp.dir();
   const env = { LOGPIPE_CONFIG: join(dir, 'c.json') };
   writeFileSync(env.LOGPIPE_CONFIG, JSON.stringify({ embedded: { dir: join(dir, 'pg') } }));
   for (const cmd of [['status'], ['queries']]) assertMessage(await runCli(cmd, env), 2, /no database: set DATABASE_URL .*or run `logpipe run` once/);
@@ -111,7 +104,7 @@ test('commands that only read create no embedded cluster', async () => {
 });
 
 test('embedded PostgreSQL: shared by two commands at once; SIGINT ends run with its summary and exit 0; a processor exits 0 on SIGTERM', { timeout: 120_000 }, async () => {
-  const dir = tempDir();
+  const dir = temp.dir();
   const logs = join(dir, 'logs');
   generate({ files: 2, lines: 2_000, out: logs, seed: 3, dirty: 0 });
   const config = join(dir, 'c.json');
@@ -153,7 +146,7 @@ function metricSum(body: string, name: string, labels: Record<string, string> = 
 }
 
 test("a processor's /metrics agree with the database after a run over Redis; /readyz follows PostgreSQL down and back", { timeout: 120_000, skip: pgCluster() === null && 'needs root and pg_ctlcluster' }, async () => {
-  const dir = tempDir();
+  const dir = temp.dir();
   const report = generate({ files: 2, lines: 10_000, out: dir, seed: 9, dirty: 0.03 });
   const f = await pipelineFixture(dir, { LOGPIPE_SETTLE_MS: '0', LOGPIPE_CHUNK_MAX_LINES: '1000' });
   cleanups.push(f.cleanup);
@@ -200,7 +193,7 @@ test('a processor whose Redis goes away names it while retrying, and stops at on
   cleanups.push(async () => {
     redis.kill('SIGKILL');
   });
-  const f = await pipelineFixture(tempDir(), { LOGPIPE_QUEUE_URL: `redis://127.0.0.1:${port}`, LOGPIPE_LOG_LEVEL: 'info', LOGPIPE_LOG_FORMAT: 'json' });
+  const f = await pipelineFixture(temp.dir(), { LOGPIPE_QUEUE_URL: `redis://127.0.0.1:${port}`, LOGPIPE_LOG_LEVEL: 'info', LOGPIPE_LOG_FORMAT: 'json' });
   cleanups.push(f.cleanup);
   await until(() => listening(port), 20_000, 'the private redis-server listening');
   const processor = startCli(['processor', '--metrics-port', '0'], f.env);
@@ -215,7 +208,7 @@ test('a processor whose Redis goes away names it while retrying, and stops at on
 });
 
 test('logs: a ready line and a stop line naming what was connected to, never the password; readable on request', async () => {
-  const dir = tempDir();
+  const dir = temp.dir();
   generate({ files: 1, lines: 500, out: dir, seed: 1, dirty: 0 });
   const f = await pipelineFixture(dir, { LOGPIPE_LOG_LEVEL: 'info' });
   cleanups.push(f.cleanup);
@@ -239,7 +232,7 @@ test('logs: a ready line and a stop line naming what was connected to, never the
 });
 
 test('status --watch refreshes with rates, as plain text when stdout is not a terminal', async () => {
-  const dir = tempDir();
+  const dir = temp.dir();
   generate({ files: 1, lines: 1_000, out: dir, seed: 2, dirty: 0.05 });
   const f = await pipelineFixture(dir, { LOGPIPE_SETTLE_MS: '0' });
   cleanups.push(f.cleanup);
@@ -254,7 +247,7 @@ test('status --watch refreshes with rates, as plain text when stdout is not a te
 });
 
 test('"1 row", not "1 rows"; npm start builds only when the sources changed', async () => {
-  const dir = tempDir();
+  const dir = temp.dir();
   writeFileSync(join(dir, 'one.log'), '2024-01-15T01:30:00.000Z|action=accept|src=192.168.1.50|dst=10.0.0.1|dst_port=443\n');
   const f = await pipelineFixture(dir);
   cleanups.push(f.cleanup);

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync as makeTemp, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync as makeTemp, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { ConfigError, didYouMean, loadConfig, originOf, redactedConfig } from '../../src/config/load.js';
+import { ConfigError, didYouMean, ENV_NAMES, loadConfig, originOf, redactedConfig } from '../../src/config/load.js';
+import { packagePath } from '../../src/core/paths.js';
 import { redactUrl } from '../../src/core/redact.js';
 import { chosenBackend } from '../../src/queue/registry.js';
 
@@ -125,4 +126,10 @@ test('the queue backend follows from the URL, or queue.kind; a choice that canno
   assert.throws(() => loadConfig({ file: join(dir, 'r.yaml'), env: {} }), /queue\.nats\.replica: unknown setting — did you mean queue\.nats\.replicas\?/);
   writeFileSync(join(dir, 'old.json'), JSON.stringify({ redisUrl: 'redis://x' }));
   assert.throws(() => loadConfig({ file: join(dir, 'old.json'), env: {} }), /redisUrl: renamed queue\.url/);
+});
+
+test('every environment variable logpipe reads is documented in the README', () => {
+  const readme = readFileSync(packagePath('README.md'), 'utf8');
+  assert.ok(ENV_NAMES.length > 30, 'the list is the real one');
+  assert.deepEqual(ENV_NAMES.filter((name) => !new RegExp(`\\b${name}\\b`).test(readme)), []);
 });

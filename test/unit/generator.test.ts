@@ -1,24 +1,18 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { fileName, generate } from '../../src/generator/generate.js';
 import { LOG_TYPES, parseLine } from '../../src/logtypes/registry.js';
 import { parseChunk } from '../../src/processor/parse-chunk.js';
 import { Chunker } from '../../src/reader/chunker.js';
+import { TempPaths } from '../helpers/temp.js';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'logpipe-gen-'));
-  dirs.push(d);
-  return d;
-}
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const temp = new TempPaths('logpipe-gen-');
+after(() => temp.removeAll());
 
 test("default seed: every line parses with zero rejections, the mix is the default types' weights (the seed's 50/30/20) ± 1%, timestamps follow the seed", () => {
-  const out = tempDir();
+  const out = temp.dir();
   const report = generate({ files: 5, lines: 10_000, out, seed: 42, dirty: 0 });
   assert.deepEqual(report.files.map((f) => f.slice(out.length + 1)), [0, 1, 2, 3, 4].map(fileName));
   const counts = new Map<string, number>();
@@ -52,7 +46,7 @@ function assertMix(counts: Map<string, number>, total: number, types: typeof LOG
 
 test('--types: the types asked for, in the proportion of their weights; an unknown one is an error', () => {
   for (const names of [LOG_TYPES.map((t) => t.name), [LOG_TYPES[0].name, LOG_TYPES[LOG_TYPES.length - 1].name]]) {
-    const report = generate({ files: 1, lines: 20_000, out: tempDir(), seed: 1, dirty: 0, types: names });
+    const report = generate({ files: 1, lines: 20_000, out: temp.dir(), seed: 1, dirty: 0, types: names });
     const counts = new Map<string, number>();
     for (const line of readFileSync(report.files[0], 'utf8').trimEnd().split('\n')) {
       const { typeIndex, result } = parseLine(line);
@@ -61,12 +55,12 @@ test('--types: the types asked for, in the proportion of their weights; an unkno
     }
     assertMix(counts, 20_000, LOG_TYPES.filter((t) => names.includes(t.name)));
   }
-  assert.throws(() => generate({ files: 1, lines: 1, out: tempDir(), seed: 1, dirty: 0, types: ['kafka'] }), /no log type "kafka"/);
+  assert.throws(() => generate({ files: 1, lines: 1, out: temp.dir(), seed: 1, dirty: 0, types: ['kafka'] }), /no log type "kafka"/);
 });
 
 test('reproducible: the same seed writes the same bytes, another seed does not', () => {
   const hash = (seed: number) => {
-    const r = generate({ files: 2, lines: 3000, out: tempDir(), seed, dirty: 0.05 });
+    const r = generate({ files: 2, lines: 3000, out: temp.dir(), seed, dirty: 0.05 });
     return r.files.map((f) => createHash('sha256').update(readFileSync(f)).digest('hex')).join();
   };
   assert.equal(hash(7), hash(7));
@@ -74,7 +68,7 @@ test('reproducible: the same seed writes the same bytes, another seed does not',
 });
 
 test('--dirty: what the report expects is exactly what the parser produces, per reason', () => {
-  const out = tempDir();
+  const out = temp.dir();
   const report = generate({ files: 2, lines: 20_000, out, seed: 5, dirty: 0.05 });
   assert.ok(Object.keys(report.dirtyByKind).length >= 10, 'every kind of damage appears');
   let records = 0, quarantined = 0, blank = 0, lines = 0;
@@ -104,17 +98,13 @@ test('--dirty: what the report expects is exactly what the parser produces, per 
 });
 
 test('--days spreads every file over the days, timestamps increasing within each file', () => {
-  const out = mkdtempSync(join(tmpdir(), 'logpipe-gen-days-'));
-  try {
-    const start = Date.UTC(2024, 0, 15);
-    const report = generate({ files: 3, lines: 2_000, out, seed: 4, dirty: 0, start, days: 2 });
-    for (const f of report.files) {
-      const ts = readFileSync(f, 'utf8').trim().split('\n').map((l) => Date.parse(l.slice(0, 24)));
-      for (let i = 1; i < ts.length; i++) assert.ok(ts[i] >= ts[i - 1], `${f}: line ${i + 1} is not before line ${i}`);
-      assert.ok(ts[0] >= start && ts[0] < start + 3_600_000, 'starts at the start');
-      assert.ok(ts[ts.length - 1] < start + 2 * 86_400_000 && ts[ts.length - 1] > start + 2 * 86_400_000 - 3_600_000, 'ends at the end of the window');
-    }
-  } finally {
-    rmSync(out, { recursive: true, force: true });
+  const out = temp.dir();
+  const start = Date.UTC(2024, 0, 15);
+  const report = generate({ files: 3, lines: 2_000, out, seed: 4, dirty: 0, start, days: 2 });
+  for (const f of report.files) {
+    const ts = readFileSync(f, 'utf8').trim().split('\n').map((l) => Date.parse(l.slice(0, 24)));
+    for (let i = 1; i < ts.length; i++) assert.ok(ts[i] >= ts[i - 1], `${f}: line ${i + 1} is not before line ${i}`);
+    assert.ok(ts[0] >= start && ts[0] < start + 3_600_000, 'starts at the start');
+    assert.ok(ts[ts.length - 1] < start + 2 * 86_400_000 && ts[ts.length - 1] > start + 2 * 86_400_000 - 3_600_000, 'ends at the end of the window');
   }
 });
