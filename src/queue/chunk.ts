@@ -40,10 +40,10 @@ export interface EncodedChunk {
 }
 
 /**
- * How a chunk's lines travel (queue.codec), measured on the seed's lines (CPU-seconds per
- * million lines to compress / to decompress, and size): deflate level 1, 0.57 / 0.17, 4.7×
- * smaller; lz4, 0.31 / 0.07, 3.3×; none, 0 / 0. deflate's level 1 has most of its size win for a
- * fraction of the CPU of higher levels (level 6: 1.40 s, 6.0×).
+ * How a chunk's lines travel (queue.codec). `node scripts/measure.mjs codecs` on the 1M set
+ * (CPU-seconds per million lines to compress / to decompress, and size): deflate level 1,
+ * 0.98 / 0.29, 4.7× smaller; lz4, 0.41 / 0.11, 3.3×; none, 0 / 0. deflate's level 1 has most of
+ * its size win for a fraction of the CPU of higher levels (level 6: 2.34 / 0.33, 6.0×).
  */
 export const CODECS = ['deflate', 'lz4', 'none'] as const;
 export type Codec = (typeof CODECS)[number];

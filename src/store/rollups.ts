@@ -11,8 +11,8 @@ import { BOOK_SCHEMA, bucketColumn, rollupTable, sqlType } from './schema.js';
 
 const HOUR_MS = 3_600_000;
 
-/** Per rollup: the INSERT … ON CONFLICT of its counts, read from newline-joined text parameters from `first` on. */
-function upsertSql(r: Rollup, first: number): { sql: string; params: number } {
+/** Per rollup: the INSERT … ON CONFLICT of its counts, read from newline-joined text parameters from `first` on (exported for scripts/measure.mjs, which times each alone). */
+export function upsertSql(r: Rollup, first: number): { sql: string; params: number } {
   const bucket = bucketColumn(r.def);
   const keys = r.def.keys.map((k) => ({ name: k, type: sqlType(r.type, r.type.columns.find((c) => c.name === k)!) }));
   const n = (1 + keys.length + (r.def.firstLast ? 3 : 1));

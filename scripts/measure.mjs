@@ -1,0 +1,248 @@
+#!/usr/bin/env node
+/**
+ * The measurements behind the README's "where the time goes" and lever tables that
+ * `logpipe bench` does not make itself: one part of the pipeline at a time, on a data set's lines
+ * cut into chunks as the reader cuts them (5,000 lines) and batches as the processor takes them
+ * (8 chunks). Runs against the compiled code: `npm run build` first.
+ *
+ *   node scripts/measure.mjs parse        [--data DIR] [--rounds N] [--formats text,binary]  parse thread CPU, COPY text vs binary rows
+ *   node scripts/measure.mjs codecs       [--data DIR] [--rounds N]  queue codecs: CPU to compress / decompress, size
+ *   node scripts/measure.mjs copy-formats [--data DIR] [--rounds N]  PostgreSQL alone: COPY of the same rows, text vs binary
+ *   node scripts/measure.mjs rollups      [--data DIR] [--rounds N]  each rollup's upserts, and merging a batch's counts first
+ *
+ * PostgreSQL: DATABASE_URL (an administrator's; default postgres://postgres@127.0.0.1:5432/postgres),
+ * where a database of its own is created and dropped. Figures are medians over the rounds, the
+ * first round (the compiler's warm-up) left out; compare only figures of one machine and run.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import pg from 'pg';
+
+const dist = (p) => import(new URL(`../dist/src/${p}`, import.meta.url).href);
+const { Chunker } = await dist('reader/chunker.js');
+const { configureParsing, DEFAULT_PARSE_SETTINGS, parseChunk } = await dist('processor/parse-chunk.js');
+const { encodeChunk, decodeChunk } = await dist('queue/chunk.js');
+const { LOG_TYPES } = await dist('logtypes/registry.js');
+const { ROLLUPS } = await dist('logtypes/rollups.js');
+const { copyRows, copySqlFor } = await dist('store/copy.js');
+const { initDb } = await dist('store/init.js');
+const { PartitionManager } = await dist('store/partitions.js');
+const { upsertSql, writeRollups } = await dist('store/rollups.js');
+const { appendRollupColumns, emptyRollupColumns, unpackTypeKey } = await dist('store/rows.js');
+
+const args = process.argv.slice(2);
+const what = args[0];
+const opt = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
+const dir = opt('--data', './data/bench-1m');
+const rounds = Number(opt('--rounds', '5'));
+const formats = opt('--formats', 'text,binary').split(',');
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const cpuSeconds = (fn) => {
+  const t = process.cpuUsage();
+  fn();
+  const u = process.cpuUsage(t);
+  return (u.user + u.system) / 1e6;
+};
+
+/** The data set's lines in the reader's chunks. */
+function chunksOf(directory) {
+  const files = readdirSync(directory).filter((f) => f.endsWith('.log')).sort();
+  if (files.length === 0) throw new Error(`no *.log in ${directory} (logpipe generate --out ${directory})`);
+  return files.flatMap((f, i) => {
+    const c = new Chunker(i + 1, { maxLines: 5_000, maxBytes: 1 << 20, maxLineBytes: 65_536 });
+    return c.finish(c.feed(readFileSync(join(directory, f))));
+  });
+}
+
+const chunks = chunksOf(dir);
+const millions = chunks.reduce((a, c) => a + c.lineCount, 0) / 1e6;
+console.log(`${dir}: ${(millions * 1e6).toLocaleString('en')} lines in ${chunks.length} chunks; ${rounds} rounds, medians without the first`);
+const perM = (s) => (s / millions).toFixed(2);
+
+/** Runs each variant once per round, in turns; returns the medians of what each returns (the first round dropped). */
+async function alternate(variants) {
+  const got = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  for (let r = 0; r <= rounds; r++) {
+    for (const [k, fn] of Object.entries(variants)) {
+      const v = await fn();
+      if (r > 0) got[k].push(v);
+    }
+  }
+  return Object.fromEntries(Object.entries(got).map(([k, xs]) => [k, median(xs)]));
+}
+
+async function tempDatabase() {
+  const admin = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `logpipe_measure_${process.pid}`;
+  const run = async (sql) => {
+    const c = new pg.Client({ connectionString: admin });
+    await c.connect();
+    await c.query(sql).finally(() => c.end());
+  };
+  await run(`CREATE DATABASE ${name}`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  await initDb(client);
+  return { client, url: url.toString(), drop: async () => { await client.end(); await run(`DROP DATABASE ${name} WITH (FORCE)`); } };
+}
+
+function parseAll(copyFormat) {
+  configureParsing({ ...DEFAULT_PARSE_SETTINGS, copyFormat });
+  return chunks.map((c) => parseChunk(c).rows);
+}
+
+async function ensurePartitions(url, rows) {
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  const days = new Map();
+  for (const r of rows) for (const k of r.days) days.set(k, unpackTypeKey(k));
+  await new PartitionManager().ensure(pool, [...days.values()].map(([day, t]) => [LOG_TYPES[t], day]));
+  await pool.end();
+}
+
+const measures = {
+  parse: async () => {
+    const bytes = {};
+    // Each chunk's rows dropped once counted, as a parse thread hands them on.
+    const m = await alternate(Object.fromEntries(formats.map((f) => [f, () => cpuSeconds(() => {
+      configureParsing({ ...DEFAULT_PARSE_SETTINGS, copyFormat: f });
+      bytes[f] = 0;
+      for (const c of chunks) for (const t of parseChunk(c).rows.rows) for (const p of t.parts()) bytes[f] += p.length;
+    })])));
+    for (const f of formats) console.log(`${f.padEnd(7)} ${perM(m[f])} CPU-s per M lines; ${(bytes[f] / millions / 1e6).toFixed(1)} bytes of COPY data a line`);
+  },
+
+  codecs: async () => {
+    const payloads = chunks.map((c) => c.payload);
+    const deflate6 = { compress: () => payloads.map((p) => deflateRawSync(p, { level: 6 })), decompress: (bodies) => bodies.forEach((b) => inflateRawSync(b)) };
+    const viaChunk = (codec) => ({
+      compress: () => Promise.all(chunks.map((c) => encodeChunk(c, codec))),
+      decompress: (encoded) => encoded.forEach((e) => decodeChunk(e)),
+    });
+    for (const [name, codec] of [['deflate level 1', viaChunk('deflate')], ['deflate level 6', deflate6], ['lz4', viaChunk('lz4')], ['none', viaChunk('none')]]) {
+      let out = null;
+      const m = await alternate({
+        compress: async () => { const t = process.cpuUsage(); out = await codec.compress(); const u = process.cpuUsage(t); return (u.user + u.system) / 1e6; },
+        decompress: () => cpuSeconds(() => codec.decompress(out)),
+      });
+      const size = out.reduce((a, e) => a + (e.body ?? e).length, 0);
+      const raw = payloads.reduce((a, p) => a + p.length, 0);
+      console.log(`${name.padEnd(16)} compress ${perM(m.compress)} / decompress ${perM(m.decompress)} CPU-s per M lines; ${(raw / size).toFixed(1)}× smaller`);
+    }
+  },
+
+  'copy-formats': async () => {
+    const db = await tempDatabase();
+    try {
+      const rows = { text: parseAll('text'), binary: parseAll('binary') };
+      await ensurePartitions(db.url, rows.text);
+      const tables = LOG_TYPES.map((t) => `public.${t.table}`).join(', ');
+      const m = await alternate(Object.fromEntries(['text', 'binary'].map((f) => [f, async () => {
+        await db.client.query(`TRUNCATE ${tables}`);
+        await db.client.query('CHECKPOINT');
+        const t = performance.now();
+        for (let i = 0; i < LOG_TYPES.length; i++) await copyRows(db.client, copySqlFor(LOG_TYPES[i]), rows[f].map((r) => r.rows[i]));
+        return (performance.now() - t) / 1000;
+      }])));
+      for (const f of ['text', 'binary']) console.log(`${f.padEnd(7)} COPY of every row, one stream: ${m[f].toFixed(2)} s (${perM(m[f])} s per M rows)`);
+    } finally {
+      await db.drop();
+    }
+  },
+
+  rollups: async () => {
+    const db = await tempDatabase();
+    try {
+      configureParsing(DEFAULT_PARSE_SETTINGS);
+      const batches = [];
+      for (let i = 0; i < chunks.length; i += 8) batches.push(chunks.slice(i, i + 8).map((c) => parseChunk(c).rows));
+      await ensurePartitions(db.url, batches.flat());
+      const counted = batches.map((b) => {
+        const counts = emptyRollupColumns();
+        for (const r of b) appendRollupColumns(counts, r.rollups);
+        return counts;
+      });
+      // Each rollup's upsert alone, batch after batch, committed (the table grows as in a run); and its SELECT alone.
+      const total = ROLLUPS.map(() => ({ upsert: 0, select: 0, input: 0, distinct: 0 }));
+      for (const counts of counted) {
+        for (const [i, r] of ROLLUPS.entries()) {
+          if (counts[i].rows === 0) continue;
+          const { sql } = upsertSql(r, 1);
+          const select = `SELECT count(*) FROM (${sql.slice(sql.indexOf('SELECT'), sql.indexOf('ON CONFLICT'))}) x`;
+          let t = performance.now();
+          await db.client.query(sql, counts[i].columns);
+          total[i].upsert += performance.now() - t;
+          t = performance.now();
+          total[i].distinct += Number((await db.client.query(select, counts[i].columns)).rows[0].count);
+          total[i].select += performance.now() - t;
+          total[i].input += counts[i].rows;
+        }
+      }
+      for (const [i, r] of ROLLUPS.entries()) {
+        const x = total[i];
+        if (x.input) console.log(`${`${r.type.name}.${r.def.name}`.padEnd(30)} ${perM(x.upsert / 1000)} s per M lines (its SELECT alone ${perM(x.select / 1000)}); rows in ${Math.round(x.input / millions).toLocaleString('en')}, distinct per batch ${Math.round(x.distinct / millions).toLocaleString('en')} per M lines`);
+      }
+      // The whole rollup statement of a batch as the processor sends it, against its counts merged first in JavaScript (rolled back).
+      const hoursOf = (b) => {
+        const hours = new Map();
+        for (const r of b) for (const [k, n] of r.hours) hours.set(k, [...unpackTypeKey(k), (hours.get(k)?.[2] ?? 0) + n]);
+        return hours;
+      };
+      const timed = async (hours, counts) => {
+        await db.client.query('BEGIN');
+        const t = performance.now();
+        await writeRollups(db.client, hours, counts);
+        const ms = performance.now() - t;
+        await db.client.query('ROLLBACK');
+        return ms;
+      };
+      const m = await alternate({
+        asSent: async () => { let s = 0; for (const [j, b] of batches.entries()) s += await timed(hoursOf(b), counted[j]); return s / batches.length; },
+        merged: async () => { let s = 0; for (const [j, b] of batches.entries()) s += await timed(hoursOf(b), mergeCounts(counted[j])); return s / batches.length; },
+        mergeInJs: async () => { const t = performance.now(); for (const c of counted) mergeCounts(c); return (performance.now() - t) / batches.length; },
+      });
+      console.log(`a batch's rollup statement: ${m.asSent.toFixed(1)} ms as sent, ${m.merged.toFixed(1)} ms with its counts merged first, the merge ${m.mergeInJs.toFixed(1)} ms in JavaScript`);
+    } finally {
+      await db.drop();
+    }
+  },
+};
+
+/** A batch's rollup counts with repeated keys summed (first and last: min and max), as one chunk's would be. */
+function mergeCounts(counts) {
+  return counts.map((c, i) => {
+    if (c.rows === 0) return c;
+    const firstLast = Boolean(ROLLUPS[i].def.firstLast);
+    const keyCols = c.columns.length - (firstLast ? 3 : 1);
+    const cols = c.columns.map((s) => s.split('\n'));
+    const byKey = new Map();
+    for (let r = 0; r < c.rows; r++) {
+      let key = cols[0][r];
+      for (let k = 1; k < keyCols; k++) key += '\t' + cols[k][r];
+      const n = Number(cols[keyCols][r]);
+      const e = byKey.get(key);
+      if (!e) byKey.set(key, firstLast ? [n, Number(cols[keyCols + 1][r]), Number(cols[keyCols + 2][r])] : [n]);
+      else {
+        e[0] += n;
+        if (firstLast) {
+          e[1] = Math.min(e[1], Number(cols[keyCols + 1][r]));
+          e[2] = Math.max(e[2], Number(cols[keyCols + 2][r]));
+        }
+      }
+    }
+    const out = c.columns.map(() => []);
+    for (const [key, e] of byKey) {
+      key.split('\t').forEach((v, k) => out[k].push(v));
+      e.forEach((v, k) => out[keyCols + k].push(String(v)));
+    }
+    return { rows: byKey.size, columns: out.map((o) => o.join('\n')) };
+  });
+}
+
+if (!measures[what]) {
+  console.error(`usage: node scripts/measure.mjs <${Object.keys(measures).join('|')}> [--data DIR] [--rounds N]`);
+  process.exit(2);
+}
+await measures[what]();
