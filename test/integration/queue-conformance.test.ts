@@ -3,6 +3,8 @@
  * Streams, NATS JetStream), against the real servers: what the reader and the processors rely on.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { after, describe, test } from 'node:test';
 import { wait } from '../../src/core/wait.js';
 import type { EncodedChunk } from '../../src/queue/chunk.js';
@@ -141,6 +143,33 @@ for (const backend of QUEUE_BACKENDS) {
       await q.ping();
       await q.close();
       await q.close();
+    });
+
+    test('after close, no call connects again: a process whose queue is closed exits on its own', async () => {
+      // In a process of its own: what is left open shows as a process that never ends.
+      const registry = new URL('../../src/queue/registry.js', import.meta.url).href;
+      const types = new URL('../../src/queue/types.js', import.meta.url).href;
+      const script = `
+        const { openQueue } = await import(${JSON.stringify(registry)});
+        const { QueueCommonSettings } = await import(${JSON.stringify(types)});
+        const open = () => openQueue({ ...QueueCommonSettings.parse({ prefix: ${JSON.stringify(uniqueName('t'))} }), kind: ${JSON.stringify(backend.name)}, url: ${JSON.stringify(URLS[backend.name])} }, 'c', 5000);
+        const used = open();
+        await used.ping();
+        const unused = open(); // closed before it ever connected
+        for (const q of [used, unused]) {
+          await q.close();
+          // What a receive loop or a cleanup still in flight may call after close.
+          await Promise.allSettled([q.ping(), q.stats(), q.receive(1), q.destroy(), q.publish({ header: '{}', body: Buffer.from('x') })]);
+        }
+        console.log('done');`;
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const [code, signal] = await once(child, 'exit');
+      clearTimeout(timer);
+      assert.equal(out.trim(), 'done');
+      assert.deepEqual([code, signal], [0, null], 'it exits by itself, nothing left open (killed after 15 s otherwise)');
     });
 
     test('loss: the contents epoch stays while the queue keeps its contents and changes when they are lost', async () => {

@@ -30,7 +30,6 @@ type Settings = z.infer<typeof NatsSettings>;
 
 /** The chunk header travels as a message header; the compressed lines are the body. */
 const CHUNK_HEADER = 'Logpipe-Chunk';
-
 type Client = typeof import('./client.js');
 let client: Promise<Client> | null = null;
 const loadClient = () => (client ??= import('./client.js'));
@@ -71,8 +70,9 @@ class NatsQueue implements ChunkQueue {
     this.where = `${redactUrl(open.url)} (stream ${this.stream})`;
   }
 
-  /** Connects once; a failed first attempt is tried again on the next call. Reconnects for ever after. */
+  /** Connects once (a failed attempt is tried again), then reconnects for ever; never after close(), which nothing would follow to close it. */
   private connection(): Promise<NatsConnection> {
+    if (this.closed) return Promise.reject(new Error(`queue ${this.where} is closed`));
     if (!this.nc) {
       this.nc = loadClient().then(async (lib) => {
         this.lib = lib;
