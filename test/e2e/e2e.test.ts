@@ -99,6 +99,7 @@ for (const q of QUEUES) {
     const { pool, env, prefix } = await fresh(q.url);
     const limited = { ...env, LOGPIPE_QUEUE_MAX_LENGTH: '3', LOGPIPE_CHUNK_MAX_LINES: '300' };
     const queue = testQueue(q.url, prefix, { maxLength: 3 });
+    cleanups.push(() => queue.close()); // closed even when an assertion fails: an open NATS connection keeps the test process alive
     const reader = startCli(['reader'], limited);
     let maxSeen = 0;
     let sampling = true;
@@ -124,6 +125,7 @@ for (const q of QUEUES) {
   test(`messages on ${q.name} that are not logpipe chunks are dropped with an error; everything else commits`, async () => {
     const { pool, env, prefix } = await fresh(q.url);
     const queue = testQueue(q.url, prefix);
+    cleanups.push(() => queue.close()); // closed even when an assertion fails: an open NATS connection keeps the test process alive
     await queue.publish({ header: 'not json', body: Buffer.from('x') });
     await queue.publish({ header: JSON.stringify({ fileId: 1, start: 0, end: 10, firstLine: 1, lineCount: 1 }), body: Buffer.from('not deflate') });
     const processor = startCli(['processor'], env);
@@ -131,7 +133,9 @@ for (const q of QUEUES) {
     assert.equal(reader.code, 0, reader.output);
     processor.child.kill('SIGTERM');
     assert.equal(await processor.exited, 0, processor.output());
-    assert.equal(processor.output().match(/undecodable message dropped/g)?.length, 2, processor.output());
+    // Each of the two, by its id: under load a message may be claimed again before its acknowledgement lands, and dropped twice.
+    const dropped = new Set([...processor.output().matchAll(/"id":"([^"]+)"[^\n]*undecodable message dropped/g)].map((m) => m[1]));
+    assert.equal(dropped.size, 2, processor.output());
     assert.equal((await queue.stats()).depth, 0, 'nothing left pending in the queue');
     await queue.close();
     await assertExactlyOnce(pool, report);
@@ -146,6 +150,7 @@ for (const q of QUEUES) {
     const reader = startCli(['reader'], f.env);
     // Three deliveries that never commit: as if each processor that took the chunk died on it.
     const taker = testQueue(q.url, f.prefix, { claimIdleMs: 500 });
+    cleanups.push(() => taker.close()); // closed even when an assertion fails: an open NATS connection keeps the test process alive
     const attempts: number[] = [];
     while (attempts.length < 3) for (const d of await taker.receive(1)) attempts.push(d.attempt);
     await taker.close();
@@ -167,6 +172,7 @@ for (const q of QUEUES) {
     const config = join(dir, 'long-block.json');
     writeFileSync(config, JSON.stringify({ queue: { blockMs: 30_000 } }));
     const queue = testQueue(q.url, prefix, { blockMs: 30_000 });
+    cleanups.push(() => queue.close()); // closed even when an assertion fails: an open NATS connection keeps the test process alive
     const processor = startCli(['processor', '--consumer', 'idle'], { ...env, LOGPIPE_CONFIG: config });
     // It is waiting on the empty queue once the queue counts it as a consumer.
     await until(async () => ((await queue.stats()).consumers ?? 0) >= 1, 20_000, 'the processor waiting on the queue');

@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { generate, type GenerateReport } from '../../src/generator/generate.js';
 import { Rng } from '../../src/core/rng.js';
 import { wait } from '../../src/core/wait.js';
-import { NATS_URL, pgCluster, pgCtl, privateNatsServer, REDIS_URL, testQueue } from '../helpers/services.js';
+import { dropQueue, NATS_URL, pgCluster, pgCtl, privateNatsServer, REDIS_URL } from '../helpers/services.js';
 import { assertExactlyOnce, committedLines, killStragglers, pipelineFixture, startCli, until, type PipelineFixture, type Proc } from '../helpers/pipeline.js';
 
 const QUEUES = [{ name: 'Redis', url: REDIS_URL }, { name: 'NATS JetStream', url: NATS_URL }];
@@ -122,9 +122,7 @@ test('NATS stream deleted mid-run: the reader republishes what was lost', { time
   const processor = startCli(['processor'], env);
   const reader = startCli(['reader'], env);
   await until(async () => (await committedLines(pool)) > 0, 20_000, 'first commit');
-  const queue = testQueue(NATS_URL, prefix);
-  await queue.destroy();
-  await queue.close();
+  await dropQueue(NATS_URL, prefix); // the stream deleted under the running pipeline
   await finish(reader, [processor]);
   assert.match(reader.output(), /queue lost messages/);
   await assertExactlyOnce(pool, report);
