@@ -2,7 +2,7 @@
  * `logpipe bench`: contenders run one after another on the same data and server, each from a
  * reset state, `repeat` times; the report gives medians. The contenders (one module each in
  * contenders/): (a) the naive pipeline, (b) logpipe over each shared queue, (c) logpipe `run`,
- * (d) and (d') PostgreSQL's own COPY of the same parsed rows. Every contender runs in databases
+ * (d) and (d') PostgreSQL's own COPY of the same parsed rows, (e) that and the rollups. Every contender runs in databases
  * and queues of its own, so the benchmark never touches anyone else's data.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -36,8 +36,9 @@ export class Bench {
       ...(naive ? [naive] : []),
       ...pipelines,
       ...(this.o.skip.has('run') ? [] : [runContender(ctx)]),
-      copyFloorContender(ctx, false),
-      copyFloorContender(ctx, true),
+      copyFloorContender(ctx, 'one'),
+      copyFloorContender(ctx, 'parallel'),
+      copyFloorContender(ctx, 'rollups'),
     ];
     const repeats: ContenderRun[][] = [];
     try {
@@ -89,7 +90,8 @@ export class Bench {
         '(c) is one process and its clock includes its own start (~0.3 s).',
       'CPU per process is user + system time reported by the process at exit; postgres is the server\'s CPU time over the run (postmaster, backends, reaped backends).',
       `The COPY floors load the rows (b) wrote (${b.rows.toLocaleString('en-US')}) from local files into the same partitioned tables with the same indexes (no rollups, ledger or quarantine): ` +
-        '(d) table after table on one connection, as psql would, which is the reference of the "× COPY floor" column; (d\') one stream per table at once, the most PostgreSQL takes on this machine.',
+        '(d) table after table on one connection, as psql would, which is the reference of the "× COPY floor" column; (d\') one stream per table at once, the most PostgreSQL takes on this machine; ' +
+        '(e) as (d\') and then the hourly counts and every rollup logpipe keeps, each filled by one GROUP BY over its loaded table: the least PostgreSQL spends to hold what (b) holds (logpipe also keeps them exact at every commit, the ledger and the quarantine).',
       'bytes/row on disk: tables, indexes and bookkeeping after the run divided by rows written.',
     );
     return notes;

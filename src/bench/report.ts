@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { median } from './measure.js';
 
-/** naive, logpipe-<queue backend> (as logpipe-redis, logpipe-nats), logpipe-run, copy-floor, copy-parallel. */
+/** naive, logpipe-<queue backend> (as logpipe-redis, logpipe-nats), logpipe-run, copy-floor, copy-parallel, copy-rollups. */
 export type ContenderId = string;
 
 /** The (b) contender of a report: logpipe over a shared queue (the first one, when several ran). */
@@ -166,7 +166,7 @@ export function markdownReport(r: BenchReport): string {
 }
 
 const COLOURS: Record<ContenderId, string> = {
-  naive: '#d62728', 'logpipe-redis': '#1f77b4', 'logpipe-nats': '#9467bd', 'logpipe-run': '#2ca02c', 'copy-floor': '#7f7f7f', 'copy-parallel': '#bcbd22',
+  naive: '#d62728', 'logpipe-redis': '#1f77b4', 'logpipe-nats': '#9467bd', 'logpipe-run': '#2ca02c', 'copy-floor': '#7f7f7f', 'copy-parallel': '#bcbd22', 'copy-rollups': '#17becf',
 };
 
 /** Rows over time, one line per contender (from the last repeat). */

@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import { LOG_TYPES } from '../logtypes/registry.js';
+import type { LogType } from '../logtypes/types.js';
 import { filterValues, ROLLUPS, type Rollup } from '../logtypes/rollups.js';
 import type { RollupColumns } from './rows.js';
 import { BOOK_SCHEMA, bucketColumn, rollupTable, sqlType } from './schema.js';
@@ -88,20 +89,44 @@ export function rollupSourceSql(r: Rollup, watchedPorts: readonly number[]): str
   return `SELECT ${cols.join(', ')} FROM public.${r.type.table} WHERE ${where.join(' AND ')} GROUP BY ${[...(bucket ? [bucket.name] : []), ...r.def.keys].join(', ')}`;
 }
 
-/** Rows in which the rollup and its GROUP BY differ (both ways); 0 when it is right. */
-export async function rollupDifferences(client: pg.ClientBase, r: Rollup, watchedPorts: readonly number[]): Promise<number> {
-  const cols = [...(bucketColumn(r.def) ? [bucketColumn(r.def)!.name] : []), ...r.def.keys, 'events', ...(r.def.firstLast ? ['first_seen', 'last_seen'] : [])].join(', ');
-  const source = rollupSourceSql(r, watchedPorts);
-  const table = `SELECT ${cols} FROM ${rollupTable(r.type, r.def)}`;
-  const res = await client.query(`SELECT ((SELECT count(*) FROM (${source} EXCEPT ${table}) a) + (SELECT count(*) FROM (${table} EXCEPT ${source}) b))::int AS n`);
+/** What the hourly counts (Q4) must hold: per log type and hour, its events — a GROUP BY over the log tables (of `types`). */
+export function hourlyCountsSourceSql(types: readonly LogType[] = LOG_TYPES): string {
+  return types.map((t) => `SELECT '${t.name}'::text AS log_type, date_trunc('hour', ts AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS hour, count(*)::bigint AS events FROM public.${t.table} GROUP BY 2`).join('\nUNION ALL ');
+}
+
+/** Rows in which two queries' results differ (both ways); 0 when they are the same. */
+async function differences(client: pg.ClientBase, a: string, b: string): Promise<number> {
+  const res = await client.query(`SELECT ((SELECT count(*) FROM (${a} EXCEPT ${b}) a) + (SELECT count(*) FROM (${b} EXCEPT ${a}) b))::int AS n`);
   return res.rows[0].n;
+}
+
+const rollupColumnList = (r: Rollup) =>
+  [...(bucketColumn(r.def) ? [bucketColumn(r.def)!.name] : []), ...r.def.keys, 'events', ...(r.def.firstLast ? ['first_seen', 'last_seen'] : [])].join(', ');
+
+/** Rows in which the rollup and its GROUP BY differ (both ways); 0 when it is right. */
+export function rollupDifferences(client: pg.ClientBase, r: Rollup, watchedPorts: readonly number[]): Promise<number> {
+  return differences(client, rollupSourceSql(r, watchedPorts), `SELECT ${rollupColumnList(r)} FROM ${rollupTable(r.type, r.def)}`);
+}
+
+/** Rows in which the hourly counts and their GROUP BY differ; 0 when they are right. */
+export function hourlyCountsDifferences(client: pg.ClientBase): Promise<number> {
+  return differences(client, hourlyCountsSourceSql(), `SELECT log_type, hour, events FROM ${BOOK_SCHEMA}.hourly_counts`);
+}
+
+/** Fills an empty rollup from its log table in one statement. */
+export async function fillRollup(client: pg.ClientBase, r: Rollup, watchedPorts: readonly number[]): Promise<void> {
+  await client.query(`INSERT INTO ${rollupTable(r.type, r.def)} (${rollupColumnList(r)}) ${rollupSourceSql(r, watchedPorts)}`);
+}
+
+/** Fills the hourly counts of `types`, none yet counted, from their log tables in one statement. */
+export async function fillHourlyCounts(client: pg.ClientBase, types: readonly LogType[] = LOG_TYPES): Promise<void> {
+  await client.query(`INSERT INTO ${BOOK_SCHEMA}.hourly_counts (log_type, hour, events) ${hourlyCountsSourceSql(types)}`);
 }
 
 /** Refills a rollup from its log table (after its watched ports changed, or an upgrade that added it). */
 export async function rebuildRollup(client: pg.ClientBase, r: Rollup, watchedPorts: readonly number[]): Promise<void> {
-  const cols = [...(bucketColumn(r.def) ? [bucketColumn(r.def)!.name] : []), ...r.def.keys, 'events', ...(r.def.firstLast ? ['first_seen', 'last_seen'] : [])].join(', ');
   await client.query(`TRUNCATE ${rollupTable(r.type, r.def)}`);
-  await client.query(`INSERT INTO ${rollupTable(r.type, r.def)} (${cols}) ${rollupSourceSql(r, watchedPorts)}`);
+  await fillRollup(client, r, watchedPorts);
 }
 
 /** Every rollup table, for truncating with the rest of the bookkeeping after a reset. */

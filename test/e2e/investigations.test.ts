@@ -11,8 +11,10 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { generate } from '../../src/generator/generate.js';
 import { LOG_TYPES } from '../../src/logtypes/registry.js';
-import { DEFAULT_WATCHED_PORTS } from '../../src/logtypes/rollups.js';
+import { DEFAULT_WATCHED_PORTS, ROLLUPS } from '../../src/logtypes/rollups.js';
 import { INVESTIGATIONS, type QueryArgs } from '../../src/store/investigations.js';
+import { fillHourlyCounts, fillRollup } from '../../src/store/rollups.js';
+import { BOOK_SCHEMA, rollupTable } from '../../src/store/schema.js';
 import { killStragglers, pipelineFixture, runCli, type PipelineFixture } from '../helpers/pipeline.js';
 
 let dir: string;
@@ -65,6 +67,27 @@ test('every question, in every window, answers as its reference over the tables 
   }
   // Not a comparison of empty answers: every question found rows in some window.
   assert.deepEqual([...withRows].sort(), INVESTIGATIONS.map((q) => q.id).sort());
+});
+
+test('the hourly counts and every rollup, filled from the tables by one GROUP BY each (the benchmark\'s floor (e), a change of watched ports), equal what the processor kept', async () => {
+  const tables = [`${BOOK_SCHEMA}.hourly_counts`, ...ROLLUPS.map((r) => rollupTable(r.type, r.def))];
+  const client = await f.pool.connect();
+  try {
+    await client.query('BEGIN'); // rolled back: the other tests read what the processor kept
+    for (const [i, t] of tables.entries()) await client.query(`CREATE TEMP TABLE kept_${i} AS SELECT * FROM ${t}`);
+    await client.query(`TRUNCATE ${tables.join(', ')}`);
+    await fillHourlyCounts(client);
+    for (const r of ROLLUPS) await fillRollup(client, r, DEFAULT_WATCHED_PORTS);
+    for (const [i, t] of tables.entries()) {
+      const n = (await client.query(`SELECT count(*)::int AS n FROM ${t}`)).rows[0].n;
+      assert.ok(n > 0, `${t} filled`);
+      const diff = (await client.query(`SELECT (SELECT count(*) FROM (TABLE ${t} EXCEPT TABLE kept_${i}) a) + (SELECT count(*) FROM (TABLE kept_${i} EXCEPT TABLE ${t}) b) AS n`)).rows[0].n;
+      assert.equal(Number(diff), 0, `${t}: filled by GROUP BY as kept batch by batch`);
+    }
+  } finally {
+    await client.query('ROLLBACK');
+    client.release();
+  }
 });
 
 test('logpipe query: table, CSV and JSON lines; a page newest first, --all streamed; --explain; errors name what is missing', async () => {

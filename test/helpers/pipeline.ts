@@ -12,7 +12,7 @@ import { dropQueue, REDIS_URL, tempDatabase, uniqueName, type TempDatabase } fro
 import type { GenerateReport } from '../../src/generator/generate.js';
 import { LOG_TYPES } from '../../src/logtypes/registry.js';
 import { DEFAULT_WATCHED_PORTS, ROLLUPS } from '../../src/logtypes/rollups.js';
-import { rollupDifferences } from '../../src/store/rollups.js';
+import { hourlyCountsDifferences, rollupDifferences } from '../../src/store/rollups.js';
 import { committedTotals, fileStatuses } from '../../src/store/status.js';
 
 export type Proc = CliProcess;
@@ -126,12 +126,13 @@ export async function assertExactlyOnce(pool: pg.Pool, report: GenerateReport): 
   await assertRollupsMatch(pool);
 }
 
-/** Every declared rollup equals the GROUP BY over its log table (with the database's watched ports). */
+/** Every declared rollup, and the hourly counts, equal the GROUP BY over their log tables (with the database's watched ports). */
 export async function assertRollupsMatch(pool: pg.Pool): Promise<void> {
   const ports = (await pool.query(`SELECT value FROM logpipe.settings WHERE key = 'watchedPorts'`)).rows[0]?.value ?? DEFAULT_WATCHED_PORTS;
   const client = await pool.connect();
   try {
     for (const r of ROLLUPS) assert.equal(await rollupDifferences(client, r, ports), 0, `rollup ${r.type.name}_${r.def.name} equals its GROUP BY`);
+    assert.equal(await hourlyCountsDifferences(client), 0, 'hourly counts equal their GROUP BY');
   } finally {
     client.release();
   }

@@ -1,26 +1,40 @@
 /**
  * (d) The floor: PostgreSQL's own COPY of (b)'s parsed rows into a fresh copy of the schema (same
- * partitioned tables, same indexes). `parallel`: one stream per table at once, (d'); otherwise
- * table after table on one connection, as `psql -c '\copy …'` would, (d).
+ * partitioned tables, same indexes). `one`: table after table on one connection, as
+ * `psql -c '\copy …'` would, (d); `parallel`: one stream per table at once, (d'); `rollups`: (d')
+ * and then the hourly counts and every rollup logpipe keeps, each filled by one GROUP BY over the
+ * loaded table, (e) — the least PostgreSQL can spend to hold what logpipe holds.
  */
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { LOG_TYPES } from '../../logtypes/registry.js';
+import { DEFAULT_WATCHED_PORTS, ROLLUPS } from '../../logtypes/rollups.js';
 import { copySqlFor } from '../../store/copy.js';
 import { createPool, withClient } from '../../store/db.js';
-import { initDb } from '../../store/init.js';
+import { initDb, watchedPorts } from '../../store/init.js';
 import { PartitionManager } from '../../store/partitions.js';
+import { fillHourlyCounts, fillRollup } from '../../store/rollups.js';
 import type { BenchContext, Contender } from '../context.js';
 import { dbUrl, LOGPIPE_SCHEMAS, onDiskBytes, resetDatabase } from '../database.js';
 import { cpuSince, postgresCpuProbe } from '../measure.js';
 import { watch } from '../progress.js';
 import type { ContenderRun } from '../report.js';
 
-export function copyFloorContender(ctx: BenchContext, parallel: boolean): Contender {
-  const id = parallel ? 'copy-parallel' : 'copy-floor';
+export type FloorVariant = 'one' | 'parallel' | 'rollups';
+
+const VARIANTS: Record<FloorVariant, { id: string; progress: string; label: string }> = {
+  one: { id: 'copy-floor', progress: '(d) COPY floor, 1 stream', label: '(d) COPY floor, one stream (as psql)' },
+  parallel: { id: 'copy-parallel', progress: `(d') COPY floor, ${LOG_TYPES.length} streams`, label: `(d') COPY floor, ${LOG_TYPES.length} parallel streams` },
+  rollups: { id: 'copy-rollups', progress: "(e) COPY floor + rollups", label: `(e) COPY floor, ${LOG_TYPES.length} streams, then the rollups by GROUP BY` },
+};
+
+export function copyFloorContender(ctx: BenchContext, variant: FloorVariant): Contender {
+  const { id, progress, label } = VARIANTS[variant];
+  const parallel = variant !== 'one';
   return {
     id,
     async run(): Promise<ContenderRun> {
@@ -30,6 +44,8 @@ export function copyFloorContender(ctx: BenchContext, parallel: boolean): Conten
       const pool = createPool(dbUrl(ctx.o.databaseUrl, ctx.logpipeDb), LOG_TYPES.length + 1);
       try {
         await withClient(pool, initDb);
+        const { ports } = await withClient(pool, (c) => watchedPorts(c, DEFAULT_WATCHED_PORTS, false)); // the database's, as (b)'s processors count
+
         await new PartitionManager().ensure(pool, LOG_TYPES.flatMap((t) => dump.days.map((d) => [t, d] as [typeof t, number])));
         const cpuProbe = await withClient(pool, postgresCpuProbe);
         const clients = await Promise.all(LOG_TYPES.map(() => pool.connect()));
@@ -47,14 +63,20 @@ export function copyFloorContender(ctx: BenchContext, parallel: boolean): Conten
             pipeline(createReadStream(join(dump.dir, `${LOG_TYPES[i].table}.copy`)), counter(), clients[i].query(copyFrom(copySqlFor(LOG_TYPES[i])('text'))));
           const started = performance.now();
           let finishedAt = 0;
+          // (e): the hourly counts of each type and every rollup, one statement each, spread over the connections.
+          const fills = [...LOG_TYPES.map((t) => (c: pg.ClientBase) => fillHourlyCounts(c, [t])), ...ROLLUPS.map((r) => (c: pg.ClientBase) => fillRollup(c, r, ports))];
+          const fillAll = () => Promise.all(clients.map(async (c) => {
+            for (let f = fills.shift(); f; f = fills.shift()) await f(c);
+          }));
           const load = (parallel
             ? Promise.all(LOG_TYPES.map((_, i) => copyTable(i)))
             : LOG_TYPES.reduce<Promise<unknown>>((prev, _, i) => prev.then(() => copyTable(i)), Promise.resolve())
-          ).then(() => (finishedAt = performance.now()));
+          )
+            .then(() => (variant === 'rollups' ? fillAll() : undefined))
+            .then(() => (finishedAt = performance.now()));
           let failure: string | null = null;
           load.catch((err: Error) => (failure = err.message));
-          const label = parallel ? `(d') COPY floor, ${LOG_TYPES.length} streams` : '(d) COPY floor, 1 stream';
-          const w = await watch(label, dump.rows, async () => ({ rows: finishedAt ? dump.rows : Math.min(sent, dump.rows), lines: 0, queue: 0 }), () => finishedAt > 0, () => failure);
+          const w = await watch(progress, dump.rows, async () => ({ rows: finishedAt ? dump.rows : Math.min(sent, dump.rows), lines: 0, queue: 0 }), () => finishedAt > 0, () => failure);
           await load;
           const postgresCpuSeconds = pgCpuUsed();
           const wallSeconds = (finishedAt - started) / 1000; // exact: the load's own end, not the poll's
@@ -64,7 +86,7 @@ export function copyFloorContender(ctx: BenchContext, parallel: boolean): Conten
           const bytes = await withClient(pool, (c) => onDiskBytes(c, LOGPIPE_SCHEMAS));
           return {
             id,
-            label: parallel ? `(d') COPY floor, ${LOG_TYPES.length} parallel streams` : '(d) COPY floor, one stream (as psql)',
+            label,
             lines: ctx.data.totalLines, rows: dump.rows, wallSeconds,
             processes: [],
             postgresCpuSeconds,
