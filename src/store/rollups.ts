@@ -96,7 +96,8 @@ export function hourlyCountsSourceSql(types: readonly LogType[] = LOG_TYPES): st
 
 /** Rows in which two queries' results differ (both ways); 0 when they are the same. */
 async function differences(client: pg.ClientBase, a: string, b: string): Promise<number> {
-  const res = await client.query(`SELECT ((SELECT count(*) FROM (${a} EXCEPT ${b}) a) + (SELECT count(*) FROM (${b} EXCEPT ${a}) b))::int AS n`);
+  // Each side parenthesised: a side that is itself a UNION would otherwise bind to the EXCEPT.
+  const res = await client.query(`SELECT ((SELECT count(*) FROM ((${a}) EXCEPT (${b})) a) + (SELECT count(*) FROM ((${b}) EXCEPT (${a})) b))::int AS n`);
   return res.rows[0].n;
 }
 
