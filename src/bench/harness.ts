@@ -2,8 +2,9 @@
  * `logpipe bench`: contenders run one after another on the same data and server, each from a
  * reset state, `repeat` times; the report gives medians. The contenders (one module each in
  * contenders/): (a) the naive pipeline, (b) logpipe over each shared queue, (c) logpipe `run`,
- * (d) and (d') PostgreSQL's own COPY of the same parsed rows, (e) that and the rollups. Every contender runs in databases
- * and queues of its own, so the benchmark never touches anyone else's data.
+ * (d) and (d') PostgreSQL's own COPY of the same parsed rows, (e) that and the rollups. Every
+ * contender runs in databases and queues of its own, so the benchmark never touches anyone
+ * else's data.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';

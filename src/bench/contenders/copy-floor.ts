@@ -45,7 +45,6 @@ export function copyFloorContender(ctx: BenchContext, variant: FloorVariant): Co
       try {
         await withClient(pool, initDb);
         const { ports } = await withClient(pool, (c) => watchedPorts(c, DEFAULT_WATCHED_PORTS, false)); // the database's, as (b)'s processors count
-
         await new PartitionManager().ensure(pool, LOG_TYPES.flatMap((t) => dump.days.map((d) => [t, d] as [typeof t, number])));
         const cpuProbe = await withClient(pool, postgresCpuProbe);
         const clients = await Promise.all(LOG_TYPES.map(() => pool.connect()));
