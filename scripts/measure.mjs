@@ -8,11 +8,13 @@
  *   node scripts/measure.mjs parse        [--data DIR] [--rounds N] [--formats text,binary]  parse thread CPU, COPY text vs binary rows
  *   node scripts/measure.mjs codecs       [--data DIR] [--rounds N]  queue codecs: CPU to compress / decompress, size
  *   node scripts/measure.mjs copy-formats [--data DIR] [--rounds N]  PostgreSQL alone: COPY of the same rows, text vs binary
- *   node scripts/measure.mjs rollups      [--data DIR] [--rounds N]  each rollup's upserts, and merging a batch's counts first
+ *   node scripts/measure.mjs rollups      [--data DIR] [--rounds N]  each rollup's upserts (their SELECT taken apart), and merging a batch's counts first
+ *   node scripts/measure.mjs roles        [--data DIR] [--rounds N] [--run] --variants "A;B"  reader + processor (or run), variant against variant
  *
  * PostgreSQL: DATABASE_URL (an administrator's; default postgres://postgres@127.0.0.1:5432/postgres),
- * where a database of its own is created and dropped. Figures are medians over the rounds, the
- * first round (the compiler's warm-up) left out; compare only figures of one machine and run.
+ * where a database of its own is created and dropped (Redis for `roles`: REDIS_URL). Figures are
+ * medians over the rounds, the first round (the compiler's warm-up) left out — except `roles`,
+ * whose every run is fresh processes; compare only figures of one machine and run.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -57,7 +59,7 @@ function chunksOf(directory) {
 
 const chunks = chunksOf(dir);
 const millions = chunks.reduce((a, c) => a + c.lineCount, 0) / 1e6;
-console.log(`${dir}: ${(millions * 1e6).toLocaleString('en')} lines in ${chunks.length} chunks; ${rounds} rounds, medians without the first`);
+console.log(`${dir}: ${(millions * 1e6).toLocaleString('en')} lines in ${chunks.length} chunks; ${rounds} rounds`);
 const perM = (s) => (s / millions).toFixed(2);
 
 /** Runs each variant once per round, in turns; returns the medians of what each returns (the first round dropped). */
@@ -164,25 +166,37 @@ const measures = {
         for (const r of b) appendRollupColumns(counts, r.rollups);
         return counts;
       });
-      // Each rollup's upsert alone, batch after batch, committed (the table grows as in a run); and its SELECT alone.
-      const total = ROLLUPS.map(() => ({ upsert: 0, select: 0, input: 0, distinct: 0 }));
+      // Each rollup's upsert alone, batch after batch, committed (the table grows as in a run); its
+      // SELECT alone; and that SELECT taken apart: its input rows only (splitting the text
+      // parameters), then grouped without the ORDER BY that keeps concurrent batches deadlock-free.
+      const total = ROLLUPS.map(() => ({ upsert: 0, select: 0, grouped: 0, split: 0, input: 0, distinct: 0 }));
+      const timeQuery = async (sql, params) => {
+        const t = performance.now();
+        const r = await db.client.query(sql, params);
+        return [performance.now() - t, r];
+      };
       for (const counts of counted) {
         for (const [i, r] of ROLLUPS.entries()) {
           if (counts[i].rows === 0) continue;
           const { sql } = upsertSql(r, 1);
-          const select = `SELECT count(*) FROM (${sql.slice(sql.indexOf('SELECT'), sql.indexOf('ON CONFLICT'))}) x`;
-          let t = performance.now();
-          await db.client.query(sql, counts[i].columns);
-          total[i].upsert += performance.now() - t;
-          t = performance.now();
-          total[i].distinct += Number((await db.client.query(select, counts[i].columns)).rows[0].count);
-          total[i].select += performance.now() - t;
-          total[i].input += counts[i].rows;
+          const selectPart = sql.slice(sql.indexOf('SELECT'), sql.indexOf('ON CONFLICT'));
+          const fromPart = selectPart.slice(selectPart.indexOf('FROM ROWS FROM'), selectPart.indexOf('GROUP BY'));
+          const x = total[i];
+          x.upsert += (await timeQuery(sql, counts[i].columns))[0];
+          const [ms, res] = await timeQuery(`SELECT count(*) FROM (${selectPart}) x`, counts[i].columns);
+          x.select += ms;
+          x.distinct += Number(res.rows[0].count);
+          x.grouped += (await timeQuery(`SELECT count(*) FROM (${selectPart.slice(0, selectPart.indexOf('ORDER BY'))}) x`, counts[i].columns))[0];
+          x.split += (await timeQuery(`SELECT count(*) ${fromPart}`, counts[i].columns))[0];
+          x.input += counts[i].rows;
         }
       }
       for (const [i, r] of ROLLUPS.entries()) {
         const x = total[i];
-        if (x.input) console.log(`${`${r.type.name}.${r.def.name}`.padEnd(30)} ${perM(x.upsert / 1000)} s per M lines (its SELECT alone ${perM(x.select / 1000)}); rows in ${Math.round(x.input / millions).toLocaleString('en')}, distinct per batch ${Math.round(x.distinct / millions).toLocaleString('en')} per M lines`);
+        if (!x.input) continue;
+        console.log(`${`${r.type.name}.${r.def.name}`.padEnd(30)} ${perM(x.upsert / 1000)} s per M lines (its SELECT alone ${perM(x.select / 1000)}: ` +
+          `input rows ${perM(x.split / 1000)}, grouped ${perM(x.grouped / 1000)}, sorted ${perM(x.select / 1000)}); ` +
+          `rows in ${Math.round(x.input / millions).toLocaleString('en')}, distinct per batch ${Math.round(x.distinct / millions).toLocaleString('en')} per M lines`);
       }
       // The whole rollup statement of a batch as the processor sends it, against its counts merged first in JavaScript (rolled back).
       const hoursOf = (b) => {
@@ -209,6 +223,98 @@ const measures = {
     }
   },
 };
+
+/**
+ * `roles`: logpipe's own processes on the data set as a user runs them, variant against variant,
+ * alternately, each run from a fresh database and queue: reader + processor over Redis (from
+ * launching the reader to its exit, which waits for every line to be committed), or with --run
+ * one `logpipe run`. A variant is a space-separated list of environment settings (any logpipe
+ * variable, LOGPIPE_CONFIG=FILE, or one the runtime reads such as MALLOC_ARENA_MAX=2), and
+ * ROOT=DIR to run another checkout's build. Reported per variant, medians: wall seconds,
+ * PostgreSQL's CPU, each process's CPU and peak RSS.
+ */
+async function roles() {
+  const { spawn } = await import('node:child_process');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { resolve } = await import('node:path');
+  const { postgresCpuProbe } = await dist('bench/measure.js');
+  const variants = (opt('--variants', '') || '').split(';').map((v) => v.trim());
+  if (variants.length < 2) throw new Error('roles needs --variants "A;B" (e.g. "; MALLOC_ARENA_MAX=2", the first empty: as it is)');
+  const oneProcess = args.includes('--run');
+  const admin = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const work = mkdtempSync(join(tmpdir(), 'logpipe-measure-'));
+  const adminClient = new pg.Client({ connectionString: admin });
+  await adminClient.connect();
+  const probe = await postgresCpuProbe(adminClient);
+  const { deletePrefixedKeys } = await dist('queue/redis/keys.js');
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  if (!probe) throw new Error('roles measures PostgreSQL\'s CPU through /proc: run it on the database\'s machine');
+  const start = (root, cmd, env, name) => {
+    const child = spawn(process.execPath, [join(root, 'dist/logpipe.mjs'), ...cmd], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOGPIPE_LOG_LEVEL: 'info', LOGPIPE_LOG_FORMAT: 'json', ...env, LOGPIPE_USAGE_FILE: join(work, `${name}.json`) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise((res) => child.on('close', (code) => res(code)));
+    return { child, exited, output: () => out };
+  };
+  const once = async (variant, n) => {
+    const env = Object.fromEntries(variant.split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    const root = resolve(env.ROOT ?? new URL('..', import.meta.url).pathname);
+    delete env.ROOT;
+    const name = `logpipe_measure_roles_${process.pid}_${n}`;
+    await adminClient.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await adminClient.query(`CREATE DATABASE ${name}`);
+    const url = new URL(admin);
+    url.pathname = `/${name}`;
+    const base = { DATABASE_URL: url.toString(), LOG_DIR: resolve(dir), LOGPIPE_QUEUE_PREFIX: name, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', LOGPIPE_METRICS_PORT: '0', ...env };
+    try {
+      if ((await start(root, ['init-db'], base, 'init').exited) !== 0) throw new Error('init-db failed');
+      let processor = null;
+      if (!oneProcess) {
+        processor = start(root, ['processor'], base, 'processor');
+        while (!/processor ready/.test(processor.output())) {
+          if (processor.child.exitCode !== null) throw new Error(`processor exited: ${processor.output()}`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+      const pg0 = probe();
+      const t = performance.now();
+      const main = start(root, oneProcess ? ['run', '--no-summary'] : ['reader'], base, oneProcess ? 'run' : 'reader');
+      if ((await main.exited) !== 0) throw new Error(`${oneProcess ? 'run' : 'reader'} failed: ${main.output()}`);
+      const wall = (performance.now() - t) / 1000;
+      const pgCpu = probe() - pg0;
+      if (processor) {
+        processor.child.kill('SIGTERM');
+        await processor.exited;
+      }
+      const usage = (role) => JSON.parse(readFileSync(join(work, `${role}.json`), 'utf8'));
+      const procs = oneProcess ? ['run'] : ['reader', 'processor'];
+      return { wall, pgCpu, ...Object.fromEntries(procs.flatMap((p) => { const u = usage(p); return [[`${p} CPU`, u.cpuUserSeconds + u.cpuSystemSeconds], [`${p} MiB`, u.maxRssBytes / 2 ** 20]]; })) };
+    } finally {
+      await adminClient.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      if (!oneProcess) await deletePrefixedKeys(redis, name);
+    }
+  };
+  const runs = variants.map(() => []);
+  let n = 0;
+  try {
+    for (let r = 0; r < rounds; r++) for (const [v, variant] of variants.entries()) runs[v].push(await once(variant, n++));
+  } finally {
+    await adminClient.end();
+    redis.disconnect();
+    rmSync(work, { recursive: true, force: true });
+  }
+  for (const [v, variant] of variants.entries()) {
+    const keys = Object.keys(runs[v][0]);
+    const cells = keys.map((k) => `${k} ${median(runs[v].map((x) => x[k])).toFixed(k.endsWith('MiB') ? 0 : 2)} (${runs[v].map((x) => x[k].toFixed(k.endsWith('MiB') ? 0 : 2)).join(', ')})`);
+    console.log(`[${variant || 'as it is'}] ${cells.join('; ')} — medians of ${runs[v].length} runs (each)`);
+  }
+}
 
 /** A batch's rollup counts with repeated keys summed (first and last: min and max), as one chunk's would be. */
 function mergeCounts(counts) {
@@ -240,6 +346,8 @@ function mergeCounts(counts) {
     return { rows: byKey.size, columns: out.map((o) => o.join('\n')) };
   });
 }
+
+measures.roles = roles;
 
 if (!measures[what]) {
   console.error(`usage: node scripts/measure.mjs <${Object.keys(measures).join('|')}> [--data DIR] [--rounds N]`);

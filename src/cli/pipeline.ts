@@ -5,6 +5,8 @@ import { EXIT } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { configureParsing, type ParseSettings } from '../processor/parse-chunk.js';
 import { ParsePool } from '../processor/parse-pool.js';
+import { copyColumnTypes } from '../store/copy-plan.js';
+import { withClient } from '../store/db.js';
 import { Processor } from '../processor/processor.js';
 import { startDailyRetention } from '../processor/retention-timer.js';
 import { Reader } from '../reader/reader.js';
@@ -44,11 +46,24 @@ function settings(flags: PipelineFlags) {
   });
 }
 
-/** The parse threads, and this thread, set to the database's watched ports and column types and the COPY format. */
-function parserFor(config: Config, s: Services, log: Logger): ParsePool {
-  const settings: ParseSettings = { watchedPorts: s.watchedPorts, copyFormat: config.processor.copyFormat, copyTypes: s.copyTypes };
-  configureParsing(settings);
-  return new ParsePool(config.processor.parseThreads, log, undefined, settings);
+/**
+ * The parse threads, and this thread, set to the database's watched ports, the COPY format and
+ * how each table's rows can be encoded (read here, by the roles that COPY, from the columns as
+ * the database has them). On failure the services are closed.
+ */
+async function parserFor(config: Config, s: Services, log: Logger): Promise<ParsePool> {
+  try {
+    const plan = await withClient(s.pool, copyColumnTypes);
+    if (plan.textTables.length && config.processor.copyFormat === 'binary') {
+      log.warn({ tables: plan.textTables }, 'columns of other types than this release declares (an older schema): these tables\' rows go as COPY text');
+    }
+    const settings: ParseSettings = { watchedPorts: s.watchedPorts, copyFormat: config.processor.copyFormat, copyTypes: plan.types };
+    configureParsing(settings);
+    return new ParsePool(config.processor.parseThreads, log, undefined, settings);
+  } catch (err) {
+    await s.close();
+    throw err;
+  }
 }
 
 export function registerPipeline(program: Command): void {
@@ -103,7 +118,7 @@ export function registerPipeline(program: Command): void {
       const log = createLogger(config.logLevel, 'processor', config.logFormat);
       const s = await openServices(config, log, { poolSize: config.processor.concurrency + 1, consumer: flags.consumer, sharedQueueFor: 'the processor' });
       let server: MetricsServer | null = null;
-      const parser = parserFor(config, s, log);
+      const parser = await parserFor(config, s, log);
       const started = performance.now();
       try {
         const m = await roleMetrics(config, s, 'processor');
@@ -146,7 +161,7 @@ export function registerPipeline(program: Command): void {
       const config = settings(flags);
       const log = createLogger(config.logLevel, 'run', config.logFormat);
       const s = await openServices(config, log, { poolSize: config.processor.concurrency + 2 });
-      const parser = parserFor(config, s, log);
+      const parser = await parserFor(config, s, log);
       let server: MetricsServer | null = null;
       const started = performance.now();
       try {

@@ -18,7 +18,6 @@ import { chosenBackend, openQueue, sharedChoices } from '../queue/registry.js';
 import type { ChunkQueue } from '../queue/types.js';
 import { MESSAGE_OVERHEAD } from '../queue/chunk.js';
 import { ConnectionSettingError, pgTarget, type PgTarget } from '../store/connect.js';
-import { copyColumnTypes, DECLARED_COPY_TYPES, type CopyColumnTypes } from '../store/copy-plan.js';
 import { checkDatabase, createPool, poolWhere, withClient } from '../store/db.js';
 import { openDatabase, type Database } from '../store/embedded.js';
 import { initDb, schemaVersion, watchedPorts } from '../store/init.js';
@@ -33,8 +32,6 @@ export interface Services {
   queue: ChunkQueue;
   /** The database's rollups.watchedPorts: what every processor counts into the port rollups. */
   watchedPorts: number[];
-  /** How each log table's rows can be COPYed in binary, from its columns as the database has them (read-only commands: as declared, unused). */
-  copyTypes: CopyColumnTypes;
   close(): Promise<void>;
 }
 
@@ -109,7 +106,6 @@ export async function openServices(config: Config, log: Logger, opts: ServiceOpt
   const pool = createPool(db.embedded ? db.url : target!, opts.poolSize, config.connectTimeoutMs);
   let queue: ChunkQueue | null = null;
   let ports: number[] = [];
-  let copyTypes: CopyColumnTypes = DECLARED_COPY_TYPES;
   try {
     await checkDatabase(pool, db.embedded ? `embedded, ${config.embedded.dir}` : originOf(config, 'databaseUrl'), config.connectTimeoutMs);
     // Both services answer before anything is written to either.
@@ -135,14 +131,6 @@ export async function openServices(config: Config, log: Logger, opts: ServiceOpt
     }
     const w = await withClient(pool, (c) => watchedPorts(c, config.rollups.watchedPorts, false));
     ports = w.ports;
-    if (!opts.readOnly) {
-      // Only writers COPY: how each table's rows can be encoded, from its columns as they are.
-      const plan = await withClient(pool, copyColumnTypes);
-      copyTypes = plan.types;
-      if (plan.textTables.length && config.processor.copyFormat === 'binary') {
-        log.warn({ tables: plan.textTables }, 'columns of other types than this release declares (an older schema): these tables\' rows go as COPY text');
-      }
-    }
     if (w.differs) {
       log.warn({ database: w.ports, configured: config.rollups.watchedPorts }, 'rollups.watchedPorts differs from the database\'s: using the database\'s (run `logpipe init-db` to change it and rebuild the port rollups)');
     }
@@ -155,7 +143,7 @@ export async function openServices(config: Config, log: Logger, opts: ServiceOpt
   const q = queue;
   let closed = false;
   return {
-    db, pool, queue: q, watchedPorts: ports, copyTypes,
+    db, pool, queue: q, watchedPorts: ports,
     async close() {
       if (closed) return;
       closed = true;
