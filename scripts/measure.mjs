@@ -228,7 +228,7 @@ const measures = {
  * `roles`: logpipe's own processes on the data set as a user runs them, variant against variant,
  * alternately, each run from a fresh database and queue: reader + processor over Redis (from
  * launching the reader to its exit, which waits for every line to be committed), or with --run
- * one `logpipe run`. A variant is a space-separated list of environment settings (any logpipe
+ * one `logpipe run` on its in-process queue. A variant is a space-separated list of environment settings (any logpipe
  * variable, LOGPIPE_CONFIG=FILE, or one the runtime reads such as MALLOC_ARENA_MAX=2), and
  * ROOT=DIR to run another checkout's build. Reported per variant, medians: wall seconds,
  * PostgreSQL's CPU, each process's CPU and peak RSS.
@@ -271,7 +271,9 @@ async function roles() {
     await adminClient.query(`CREATE DATABASE ${name}`);
     const url = new URL(admin);
     url.pathname = `/${name}`;
-    const base = { DATABASE_URL: url.toString(), LOG_DIR: resolve(dir), LOGPIPE_QUEUE_PREFIX: name, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', LOGPIPE_METRICS_PORT: '0', ...env };
+    // `run` gets no queue URL: its in-process queue, as a user runs it on one machine.
+    const queue = oneProcess ? {} : { REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' };
+    const base = { DATABASE_URL: url.toString(), LOG_DIR: resolve(dir), LOGPIPE_QUEUE_PREFIX: name, ...queue, LOGPIPE_METRICS_PORT: '0', ...env };
     try {
       if ((await start(root, ['init-db'], base, 'init').exited) !== 0) throw new Error('init-db failed');
       let processor = null;
@@ -297,7 +299,7 @@ async function roles() {
       return { wall, pgCpu, ...Object.fromEntries(procs.flatMap((p) => { const u = usage(p); return [[`${p} CPU`, u.cpuUserSeconds + u.cpuSystemSeconds], [`${p} MiB`, u.maxRssBytes / 2 ** 20]]; })) };
     } finally {
       await adminClient.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      if (!oneProcess) await deletePrefixedKeys(redis, name);
+      await deletePrefixedKeys(redis, name); // a variant may have set a queue URL of its own
     }
   };
   const runs = variants.map(() => []);
