@@ -29,10 +29,10 @@ function warmUp(lines = 5_000): void {
 }
 warmUp();
 
-port.on('message', ({ id, header, body, mode }: ParseRequest) => {
+port.on('message', async ({ id, header, body, mode }: ParseRequest) => {
   let reply: ParseReply;
   try {
-    const { payload, ...chunkHeader } = decodeChunk({ header, body });
+    const { payload, ...chunkHeader } = await decodeChunk({ header, body });
     const { rows, segments } = prepareChunk({ ...chunkHeader, payload }, mode);
     reply = { id, ok: true, ...toTransfer(chunkHeader, segments, rows) };
   } catch (err) {

@@ -26,7 +26,7 @@ export interface ChunkHeader extends FileRange {
   /** The file's modification time (ms) when the chunk was read: RFC 3164 stamps take their year from it. */
   mtime?: number;
   /** How the body is compressed (queue.codec); absent: deflate, as every reader before codecs wrote. */
-  z?: 'lz4' | 'none';
+  z?: 'lz4' | 'zstd' | 'none';
 }
 
 export interface Chunk extends ChunkHeader {
@@ -41,17 +41,24 @@ export interface EncodedChunk {
 
 /**
  * How a chunk's lines travel (queue.codec). `node scripts/measure.mjs codecs` on the 1M set
- * (CPU-seconds per million lines to compress / to decompress, and size): deflate level 1,
- * 0.98 / 0.29, 4.7× smaller; lz4, 0.41 / 0.11, 3.3×; none, 0 / 0. deflate's level 1 has most of
- * its size win for a fraction of the CPU of higher levels (level 6: 2.34 / 0.33, 6.0×).
+ * (CPU-seconds per million lines to compress / to decompress, and size): lz4 0.28 / 0.09, 3.3×
+ * smaller; zstd 0.54 / 0.23, 5.4×; deflate level 1 0.81 / 0.19, 4.7× (level 6: 1.85 / 0.21,
+ * 6.0×); none 0 / 0. zstd is smaller than deflate for less CPU; lz4 is the least CPU.
  */
-export const CODECS = ['deflate', 'lz4', 'none'] as const;
+export const CODECS = ['deflate', 'lz4', 'zstd', 'none'] as const;
 export type Codec = (typeof CODECS)[number];
 
 type Lz4 = { compress(b: Buffer): Promise<Buffer>; uncompressSync(b: Uint8Array): Buffer };
 let lz4: Lz4 | null = null;
 /** lz4-napi, a native module: loaded (from node_modules, not the bundle) only when lz4 is used. */
 const lz4Codec = (): Lz4 => (lz4 ??= requireFrom(import.meta.url)('lz4-napi') as Lz4);
+
+/** @mongodb-js/zstd 1.x: asynchronous only (it runs on libuv's pool), at zstd's default level 3 whatever level it is given. */
+type Zstd = { compress(b: Buffer, level: number): Promise<Buffer>; decompress(b: Buffer): Promise<Buffer> };
+let zstd: Zstd | null = null;
+/** A native module as lz4-napi is: loaded only when zstd is used. */
+const zstdCodec = (): Zstd => (zstd ??= requireFrom(import.meta.url)('@mongodb-js/zstd') as Zstd);
+const ZSTD_LEVEL = 3;
 
 /**
  * zlib's output buffer is sized to the input (compressed text is smaller), not left at 16 KB:
@@ -61,6 +68,7 @@ export async function encodeChunk(chunk: Chunk, codec: Codec = 'deflate'): Promi
   const { payload, ...header } = chunk;
   if (codec === 'none') return { header: JSON.stringify({ ...header, z: 'none' }), body: payload };
   if (codec === 'lz4') return { header: JSON.stringify({ ...header, z: 'lz4' }), body: await lz4Codec().compress(payload) };
+  if (codec === 'zstd') return { header: JSON.stringify({ ...header, z: 'zstd' }), body: await zstdCodec().compress(payload, ZSTD_LEVEL) };
   return { header: JSON.stringify(header), body: await deflate(payload, { level: 1, chunkSize: outputSize(payload.length) }) };
 }
 
@@ -69,13 +77,14 @@ function outputSize(bytes: number): number {
   return Math.min(Math.max(bytes, 64 * 1024), 16 * 1024 * 1024);
 }
 
-/** Synchronous: it runs on a parse thread (src/processor/parse-worker.ts), never the event loop. */
-export function decodeChunk(encoded: { header: string; body: Uint8Array }): Chunk {
+/** Runs on a parse thread (src/processor/parse-worker.ts), never the event loop: synchronous but for zstd. */
+export async function decodeChunk(encoded: { header: string; body: Uint8Array }): Promise<Chunk> {
   try {
     const { z, ...header } = JSON.parse(encoded.header) as ChunkHeader;
     const body = encoded.body;
     if (z === 'none') return { ...header, payload: Buffer.from(body.buffer, body.byteOffset, body.byteLength) };
     if (z === 'lz4') return { ...header, payload: lz4Codec().uncompressSync(body) };
+    if (z === 'zstd') return { ...header, payload: await zstdCodec().decompress(Buffer.from(body.buffer, body.byteOffset, body.byteLength)) };
     // The byte range bounds the payload's size: one output buffer, nothing to join.
     return { ...header, payload: inflateRawSync(body, { chunkSize: outputSize(header.end - header.start) }) };
   } catch (err) {
@@ -83,7 +92,7 @@ export function decodeChunk(encoded: { header: string; body: Uint8Array }): Chun
   }
 }
 
-/** Room a message needs besides its lines: the header, and a codec's worst case on incompressible bytes (deflate ~0.03%, lz4 ~0.4%). */
+/** Room a message needs besides its lines: the header, and a codec's worst case on incompressible bytes (deflate ~0.03%, lz4 and zstd ~0.4%). */
 export const MESSAGE_OVERHEAD = 8 * 1024;
 
 /** The largest chunk (raw bytes) a queue taking messages of at most `maxMessageBytes` can carry, given the configured one. */

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { Redis } from 'ioredis';
 import { after, afterEach, before, test } from 'node:test';
 import { generate, type GenerateReport } from '../../src/generator/generate.js';
 import { wait } from '../../src/core/wait.js';
@@ -61,6 +62,30 @@ for (const q of QUEUES) {
     assert.equal(bad.length, 1, 'invalid UTF-8 is kept byte for byte');
   });
 }
+
+test('reader and processor with queue.codec zstd: every line exactly once, the messages zstd frames', async () => {
+  const { pool, env, prefix } = await fresh();
+  const zstdEnv = { ...env, LOGPIPE_QUEUE_CODEC: 'zstd' };
+  // The reader first, alone: its messages wait on the queue to be looked at.
+  const reader = startCli(['reader'], zstdEnv);
+  const redis = new Redis(REDIS_URL);
+  try {
+    const stream = `${prefix}:chunks`;
+    await until(async () => (await redis.xlen(stream)) > 0, 30_000, 'a message on the queue');
+    const [[, fields]] = await redis.xrangeBuffer(stream, '-', '+', 'COUNT', 1);
+    const header = JSON.parse(fields[fields.findIndex((f) => f.toString() === 'h') + 1].toString());
+    const body = fields[fields.findIndex((f) => f.toString() === 'b') + 1];
+    assert.equal(header.z, 'zstd');
+    assert.equal(body.readUInt32LE(0), 0xfd2fb528, 'the body is a zstd frame');
+  } finally {
+    redis.disconnect();
+  }
+  const processor = startCli(['processor'], zstdEnv);
+  assert.equal(await reader.exited, 0, reader.output());
+  processor.child.kill('SIGTERM');
+  assert.equal(await processor.exited, 0, processor.output());
+  await assertExactlyOnce(pool, report);
+});
 
 test('run (one process, in-process queue) gives the same result and prints the analyst queries', async () => {
   const { pool, env } = await fresh();

@@ -56,7 +56,7 @@ async function setup(t: { after(fn: () => Promise<void>): void }) {
 
 /** What a parse thread does, here inline. */
 async function prepare(message: EncodedChunk, mode: PrepareMode = { kind: 'parse' }): Promise<PreparedChunk> {
-  const chunk = decodeChunk(message);
+  const chunk = await decodeChunk(message);
   const { payload: _, ...range } = chunk;
   const { rows, segments } = prepareChunk(chunk, mode);
   return { range, segments, rows };

@@ -65,6 +65,12 @@ test('messages that are not chunks are BadChunk; the threads keep working', asyn
     const good = await encodeChunk(chunks[0]);
     await assert.rejects(pool.prepare({ header: 'not json', body: good.body }), BadChunk);
     await assert.rejects(pool.prepare({ header: good.header, body: Buffer.from('not deflate') }), BadChunk);
+    // A body its codec cannot decode, for each codec that compresses (zstd's is asynchronous).
+    for (const codec of ['lz4', 'zstd'] as const) {
+      const encoded = await encodeChunk(chunks[0], codec);
+      await assert.rejects(pool.prepare({ header: encoded.header, body: Buffer.from(`not ${codec}`) }), BadChunk, codec);
+      await assert.rejects(pool.prepare({ header: encoded.header, body: encoded.body.subarray(0, encoded.body.length >> 1) }), BadChunk, `${codec}, cut short`);
+    }
     const lying = JSON.stringify({ ...JSON.parse(good.header), lineCount: chunks[0].lineCount + 1 });
     await assert.rejects(pool.prepare({ header: lying, body: good.body }), BadChunk);
     assert.equal((await pool.prepare(good)).rows.lineCount, chunks[0].lineCount);
