@@ -234,7 +234,7 @@ const measures = {
  * one `logpipe run` on its in-process queue. A variant is a space-separated list of environment settings (any logpipe
  * variable, LOGPIPE_CONFIG=FILE, or one the runtime reads such as MALLOC_ARENA_MAX=2), and
  * ROOT=DIR to run another checkout's build. Reported per variant, medians: wall seconds,
- * PostgreSQL's CPU, each process's CPU and peak RSS.
+ * PostgreSQL's CPU, the WAL written (MB and full-page images), each process's CPU and peak RSS.
  */
 async function roles() {
   const { spawn } = await import('node:child_process');
@@ -265,6 +265,11 @@ async function roles() {
     const exited = new Promise((res) => child.on('close', (code) => res(code)));
     return { child, exited, output: () => out };
   };
+  // The server's WAL so far (pg_stat_wal counts the whole cluster: other databases' writes show too).
+  const walSoFar = async () => {
+    const r = await adminClient.query('SELECT wal_bytes::float8 AS bytes, wal_fpi::float8 AS fpi FROM pg_stat_wal');
+    return r.rows[0];
+  };
   const once = async (variant, n) => {
     const env = Object.fromEntries(variant.split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
     const root = resolve(env.ROOT ?? new URL('..', import.meta.url).pathname);
@@ -288,18 +293,20 @@ async function roles() {
         }
       }
       const pg0 = probe();
+      const wal0 = await walSoFar();
       const t = performance.now();
       const main = start(root, oneProcess ? ['run', '--no-summary'] : ['reader'], base, oneProcess ? 'run' : 'reader');
       if ((await main.exited) !== 0) throw new Error(`${oneProcess ? 'run' : 'reader'} failed: ${main.output()}`);
       const wall = (performance.now() - t) / 1000;
       const pgCpu = probe() - pg0;
+      const wal1 = await walSoFar();
       if (processor) {
         processor.child.kill('SIGTERM');
         await processor.exited;
       }
       const usage = (role) => JSON.parse(readFileSync(join(work, `${role}.json`), 'utf8'));
       const procs = oneProcess ? ['run'] : ['reader', 'processor'];
-      return { wall, pgCpu, ...Object.fromEntries(procs.flatMap((p) => { const u = usage(p); return [[`${p} CPU`, u.cpuUserSeconds + u.cpuSystemSeconds], [`${p} MiB`, u.maxRssBytes / 2 ** 20]]; })) };
+      return { wall, pgCpu, 'WAL MB': (wal1.bytes - wal0.bytes) / 1e6, 'WAL full-page images': wal1.fpi - wal0.fpi, ...Object.fromEntries(procs.flatMap((p) => { const u = usage(p); return [[`${p} CPU`, u.cpuUserSeconds + u.cpuSystemSeconds], [`${p} MiB`, u.maxRssBytes / 2 ** 20]]; })) };
     } finally {
       await adminClient.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await deletePrefixedKeys(redis, name); // a variant may have set a queue URL of its own
@@ -316,7 +323,8 @@ async function roles() {
   }
   for (const [v, variant] of variants.entries()) {
     const keys = Object.keys(runs[v][0]);
-    const cells = keys.map((k) => `${k} ${median(runs[v].map((x) => x[k])).toFixed(k.endsWith('MiB') ? 0 : 2)} (${runs[v].map((x) => x[k].toFixed(k.endsWith('MiB') ? 0 : 2)).join(', ')})`);
+    const digits = (k) => (/MiB|MB|images/.test(k) ? 0 : 2);
+    const cells = keys.map((k) => `${k} ${median(runs[v].map((x) => x[k])).toFixed(digits(k))} (${runs[v].map((x) => x[k].toFixed(digits(k))).join(', ')})`);
     console.log(`[${variant || 'as it is'}] ${cells.join('; ')} — medians of ${runs[v].length} runs (each)`);
   }
 }

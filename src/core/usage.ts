@@ -2,7 +2,7 @@
  * Resource use of this process, written at exit to $LOGPIPE_USAGE_FILE when set: the benchmark
  * runs each role as a child process and reads its CPU time, peak RSS and counters from there.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 export interface UsageReport {
   role: string;
@@ -21,6 +21,22 @@ export function reportUsage(name: string, values: Record<string, number> = {}): 
   Object.assign(counters, values);
 }
 
+/**
+ * This process's peak resident memory, in bytes. On Linux the kernel's high-water mark of this
+ * program's own memory (VmHWM): getrusage's ru_maxrss, which process.resourceUsage() reads, also
+ * counts the parent's memory at fork (measured: a child spawned by a process holding 600 MiB
+ * reported 603 MiB, its VmHWM 40 MiB), so a child of a large benchmark process looked as large.
+ */
+export function peakRssBytes(status = '/proc/self/status'): number {
+  try {
+    const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(status, 'utf8'));
+    if (hwm) return Number(hwm[1]) * 1024;
+  } catch {
+    // not Linux: getrusage's figure
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
 export function installUsageReport(env: NodeJS.ProcessEnv = process.env): void {
   const file = env.LOGPIPE_USAGE_FILE;
   if (!file) return;
@@ -30,7 +46,7 @@ export function installUsageReport(env: NodeJS.ProcessEnv = process.env): void {
       role,
       cpuUserSeconds: u.userCPUTime / 1e6,
       cpuSystemSeconds: u.systemCPUTime / 1e6,
-      maxRssBytes: u.maxRSS * 1024,
+      maxRssBytes: peakRssBytes(),
       counters,
     };
     writeFileSync(file, JSON.stringify(report) + '\n');
