@@ -56,7 +56,12 @@ export interface ContenderSummary {
   wallSeconds: number;
   rowsPerSecond: number;
   ratioToNaive: number;
+  /** Against (d), one COPY stream. */
   ratioToFloor: number;
+  /** Against (d'), a COPY stream per table at once: the reference of the goal (null when it did not run). */
+  ratioToParallelFloor: number | null;
+  /** From launch to the first committed rows (median; the timeline's resolution, ~0.1 s): start-up. */
+  firstRowsSeconds: number | null;
   /**
    * Rate between 10% and 90% of the rows committed: the pipeline once started, without process
    * start-up and the first batch. For the COPY floors (whose clock starts with connections open
@@ -85,6 +90,11 @@ export interface BenchReport {
 
 const rate = (r: ContenderRun) => r.rows / r.wallSeconds;
 
+/** When the run's first rows were committed (the first timeline sample holding any), or null if none. */
+export function firstRowsAt(r: ContenderRun): number | null {
+  return r.timeline.find(([, n]) => n > 0)?.[0] ?? null;
+}
+
 export function steadyRate(r: ContenderRun): number {
   if (r.id.startsWith('copy')) return rate(r);
   const at = (share: number) => r.timeline.find(([, n]) => n >= share * r.rows);
@@ -112,6 +122,8 @@ export function summarize(repeats: ContenderRun[][]): ContenderSummary[] {
       rowsPerSecond: rates.get(id)!,
       ratioToNaive: rates.get(id)! / (rates.get('naive') ?? NaN),
       ratioToFloor: rates.get(id)! / (rates.get('copy-floor') ?? NaN),
+      ratioToParallelFloor: rates.has('copy-parallel') ? rates.get(id)! / rates.get('copy-parallel')! : null,
+      firstRowsSeconds: firstRows(runs),
       steadyRowsPerSecond: median(runs.map(steadyRate)),
       steadyRatioToFloor: median(runs.map(steadyRate)) / (rates.get('copy-floor') ?? NaN),
       processes: roles.map((role) => {
@@ -124,6 +136,11 @@ export function summarize(repeats: ContenderRun[][]): ContenderSummary[] {
       bytesPerRow: runs[0].bytesPerRow === null ? null : median(runs.map((r) => r.bytesPerRow!)),
     };
   });
+}
+
+function firstRows(runs: ContenderRun[]): number | null {
+  const at = runs.map(firstRowsAt).filter((t): t is number => t !== null);
+  return at.length ? median(at) : null;
 }
 
 const int = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '–');
@@ -139,18 +156,18 @@ export function markdownReport(r: BenchReport): string {
     `Data: ${int(r.dataset.lines)} lines in ${r.dataset.files} files (${r.dataset.dir}), ${int(r.dataset.records)} records. ${r.dataset.naiveNote}`,
     `Medians of ${r.repeats.length} repeat${r.repeats.length === 1 ? '' : 's'}.`,
     '',
-    '| contender | lines | rows | wall s | rows/s | × naive | × COPY floor | steady rows/s (× floor) | CPU s per M lines (per process) | peak RSS | queue msgs | queue bytes | bytes/row on disk |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|',
+    "| contender | lines | rows | wall s | first rows s | rows/s | × naive | × COPY floor (d) | × (d') | steady rows/s (× floor) | CPU s per M lines (per process) | peak RSS | queue msgs | queue bytes | bytes/row on disk |",
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|',
   ];
   for (const c of s) {
     const cpu = [
-      ...c.processes.map((p) => `${p.role} ${fixed(p.cpuSecondsPerMillionLines, 0)}`),
-      ...(c.postgresCpuSecondsPerMillionLines === null ? [] : [`postgres ${fixed(c.postgresCpuSecondsPerMillionLines, 0)}`]),
+      ...c.processes.map((p) => `${p.role} ${fixed(p.cpuSecondsPerMillionLines)}`),
+      ...(c.postgresCpuSecondsPerMillionLines === null ? [] : [`postgres ${fixed(c.postgresCpuSecondsPerMillionLines)}`]),
     ].join(', ');
     const rss = c.processes.map((p) => `${p.role} ${mib(p.maxRssBytes)}`).join(', ') || '–';
     out.push(
-      `| ${c.label} | ${int(c.lines)} | ${int(c.rows)} | ${fixed(c.wallSeconds, 2)} | ${int(c.rowsPerSecond)} | ${fixed(c.ratioToNaive, 1)} | ` +
-        `${fixed(c.ratioToFloor, 2)} | ${int(c.steadyRowsPerSecond)} (${fixed(c.steadyRatioToFloor, 2)}) | ${cpu || '–'} | ${rss} | ${c.queueMessages === null ? '–' : int(c.queueMessages)} | ` +
+      `| ${c.label} | ${int(c.lines)} | ${int(c.rows)} | ${fixed(c.wallSeconds, 2)} | ${fixed(c.firstRowsSeconds, 2)} | ${int(c.rowsPerSecond)} | ${fixed(c.ratioToNaive, 1)} | ` +
+        `${fixed(c.ratioToFloor, 2)} | ${fixed(c.ratioToParallelFloor, 2)} | ${int(c.steadyRowsPerSecond)} (${fixed(c.steadyRatioToFloor, 2)}) | ${cpu || '–'} | ${rss} | ${c.queueMessages === null ? '–' : int(c.queueMessages)} | ` +
         `${c.queueBytes === null ? '–' : int(c.queueBytes)} | ${c.bytesPerRow === null ? '–' : int(c.bytesPerRow)} |`,
     );
   }

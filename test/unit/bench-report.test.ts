@@ -39,6 +39,10 @@ test('summary: medians over repeats, ratios to the naive rate and to the COPY fl
   assert.equal(logpipe.processes[0].cpuSecondsPerMillionLines, 10); // median 1.0 s over 0.1 M lines
   assert.equal(naive.processes[0].cpuSecondsPerMillionLines, 2000);
   assert.equal(floor.queueMessages, null);
+  assert.equal(logpipe.firstRowsSeconds, 1.0); // first samples at 1.0, 0.5, 2.0 s
+  assert.equal(logpipe.ratioToParallelFloor, null, 'no (d\') in these repeats');
+  const withParallel = summarize(repeats.map((r) => [...r, { ...run('copy-parallel', 100_000, 0.25, 0) }]));
+  assert.equal(withParallel.find((c) => c.id === 'logpipe-redis')!.ratioToParallelFloor, 0.125); // 50,000 / 400,000
 });
 
 test('steady rate: between 10% and 90% of the rows, leaving out start-up', () => {
@@ -65,7 +69,8 @@ test('report files: JSON (also as latest.json), Markdown table, SVG chart with o
   assert.deepEqual(JSON.parse(readFileSync(files.latest, 'utf8')), report);
   const md = readFileSync(files.markdown, 'utf8');
   assert.equal(md, markdownReport(report));
-  assert.match(md, /\| \(logpipe-redis\) \| 100,000 \| 100,000 \| 2\.00 \| 50,000 \| 50\.0 \| 0\.50 \| 50,000 \(0\.50\) \| processor 10, postgres 10 \| processor 100 MiB \| 10 \| 1,000 \| 200 \|/);
+  // first rows at the timeline's first sample (half the wall time): median 1.00; no (d') ran: –
+  assert.match(md, /\| \(logpipe-redis\) \| 100,000 \| 100,000 \| 2\.00 \| 1\.00 \| 50,000 \| 50\.0 \| 0\.50 \| – \| 50,000 \(0\.50\) \| processor 10\.0, postgres 10\.0 \| processor 100 MiB \| 10 \| 1,000 \| 200 \|/);
   assert.match(md, /\| Q1 one IP \| 50\.00 \(seq scan\) \| 0\.50 \(index\) \| 3 \|/);
   assert.match(md, /- a note/);
   const svg = readFileSync(files.svg, 'utf8');
