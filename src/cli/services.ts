@@ -11,8 +11,8 @@ import { ConfigError, originOf } from '../config/load.js';
 import { DEFAULT_PROCESSOR_METRICS_PORT, type Config } from '../config/schema.js';
 import { connectProblem, ServiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { Metrics } from '../metrics/metrics.js';
-import { startMetrics, type MetricsServer } from '../metrics/server.js';
+import { NoMetrics, prometheusMetrics, type Metrics } from '../metrics/metrics.js';
+import { metricsPort, startMetrics, type MetricsServer } from '../metrics/server.js';
 import { SecretFileError } from '../core/secret.js';
 import { chosenBackend, openQueue, sharedChoices } from '../queue/registry.js';
 import type { ChunkQueue } from '../queue/types.js';
@@ -159,14 +159,17 @@ export async function openServices(config: Config, log: Logger, opts: ServiceOpt
  * endpoint: /metrics, /healthz, and /readyz checking PostgreSQL and the queue.
  */
 export async function roleMetrics(config: Config, s: Services, role: 'reader' | 'processor' | 'run'): Promise<{ metrics: Metrics; server: MetricsServer | null }> {
-  const metrics = new Metrics();
+  const defaultPort = role === 'processor' ? DEFAULT_PROCESSOR_METRICS_PORT : null;
+  // No endpoint, no prom-client: a short reader run from cron starts without loading it.
+  if (metricsPort(config.metrics.port, defaultPort) === null) return { metrics: new NoMetrics(), server: null };
+  const metrics = await prometheusMetrics();
   metrics.observeQueue(() => s.queue.stats());
   metrics.observeFiles(() => fileStateCounts(s.pool));
   const server = await startMetrics({
     metrics,
     host: config.metrics.host,
     port: config.metrics.port,
-    defaultPort: role === 'processor' ? DEFAULT_PROCESSOR_METRICS_PORT : null,
+    defaultPort,
     checks: [['postgres', () => s.pool.query('SELECT 1')], ['queue', () => s.queue.ping()]],
   });
   return { metrics, server };

@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errorText, ServiceError } from '../core/errors.js';
-import type { Metrics } from './metrics.js';
+import type { PrometheusMetrics } from './prometheus.js';
 
 /** A named dependency check: resolves when it answers. */
 export type ReadinessCheck = [name: string, check: () => Promise<unknown>];
@@ -28,7 +28,7 @@ export interface MetricsServer {
 }
 
 export async function serveMetrics(opts: {
-  metrics: Metrics;
+  metrics: PrometheusMetrics;
   host: string;
   /** 0: any free port. */
   port: number;
@@ -78,19 +78,25 @@ export async function serveMetrics(opts: {
   };
 }
 
+/** The port a role's metrics are served on (metrics.port, else the role's default), or null: none. */
+export function metricsPort(port: number | undefined, defaultPort: number | null): number | null {
+  const p = port ?? defaultPort;
+  return p === null || p === 0 ? null : p;
+}
+
 /**
  * Serves a role's metrics as configured: an explicit port must be free (else a clear error);
  * with none set, a processor takes `defaultPort` or, if a sibling holds it, any free port.
  */
 export async function startMetrics(opts: {
-  metrics: Metrics;
+  metrics: PrometheusMetrics;
   host: string;
   port: number | undefined;
   defaultPort: number | null;
   checks: ReadinessCheck[];
 }): Promise<MetricsServer | null> {
-  const port = opts.port ?? opts.defaultPort;
-  if (port === null || port === 0) return null;
+  const port = metricsPort(opts.port, opts.defaultPort);
+  if (port === null) return null;
   try {
     return await serveMetrics({ ...opts, port });
   } catch (err) {

@@ -10,7 +10,7 @@ import type pg from 'pg';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
 import { LOG_TYPES } from '../logtypes/registry.js';
-import { Metrics } from '../metrics/metrics.js';
+import { NoMetrics, type Metrics } from '../metrics/metrics.js';
 import type { ChunkQueue } from '../queue/types.js';
 import type { CommitCounts, CommitOutcome } from '../store/ledger.js';
 import { PartitionManager } from '../store/partitions.js';
@@ -34,7 +34,7 @@ export class Processor {
     parser: ParsePool,
     private readonly config: Config,
     private readonly log: Logger,
-    private readonly metrics = new Metrics(),
+    private readonly metrics: Metrics = new NoMetrics(),
   ) {
     const { concurrency, batchChunks } = config.processor;
     // Enough held for every loop's next batch while the current ones commit.

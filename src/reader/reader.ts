@@ -10,7 +10,7 @@ import type pg from 'pg';
 import { Backoff } from '../core/backoff.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
-import { Metrics } from '../metrics/metrics.js';
+import { NoMetrics, type Metrics } from '../metrics/metrics.js';
 import { wait } from '../core/wait.js';
 import { chunkBytesFor, encodeChunk, type Chunk } from '../queue/chunk.js';
 import type { ChunkQueue } from '../queue/types.js';
@@ -53,7 +53,7 @@ export class Reader {
     readonly config: Config,
     readonly log: Logger,
     private readonly opts: ReaderOptions = {},
-    private readonly metrics = new Metrics(),
+    private readonly metrics: Metrics = new NoMetrics(),
   ) {}
 
   get stopped(): boolean {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
-import { Metrics } from '../../src/metrics/metrics.js';
+import { PrometheusMetrics } from '../../src/metrics/prometheus.js';
 import { loadConfig } from '../../src/config/load.js';
 import { packagePath } from '../../src/core/paths.js';
 import { chosenBackend } from '../../src/queue/registry.js';
@@ -63,7 +63,7 @@ test('systemd units verify', { skip: !has('systemd-analyze') && 'systemd-analyze
 });
 
 test('the Grafana dashboard uses only metrics logpipe exports', async () => {
-  const names = new Set((await new Metrics().registry.getMetricsAsJSON()).map((m) => m.name));
+  const names = new Set((await new PrometheusMetrics().registry.getMetricsAsJSON()).map((m) => m.name));
   const dashboard = JSON.parse(readFileSync(packagePath('deploy', 'grafana', 'logpipe-dashboard.json'), 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
   assert.ok(dashboard.panels.length >= 8);
   for (const p of dashboard.panels) {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { generate } from '../../src/generator/generate.js';
 import { createLogger } from '../../src/core/logger.js';
-import { Metrics } from '../../src/metrics/metrics.js';
+import { NoMetrics } from '../../src/metrics/metrics.js';
 import { Intake, type Taken } from '../../src/processor/intake.js';
 import { ParsePool } from '../../src/processor/parse-pool.js';
 import { encodeChunk, type Chunk, type EncodedChunk } from '../../src/queue/chunk.js';
@@ -46,7 +46,7 @@ after(async () => {
 test('two loops taking batches get every message once, in order, with a bounded number in hand', async () => {
   const queue = memoryQueue(1000, 50);
   const capacity = 6;
-  const intake = new Intake(queue, parser, capacity, 10, log, new Metrics());
+  const intake = new Intake(queue, parser, capacity, 10, log, new NoMetrics());
   const receiving = intake.run();
   let maxHeld = 0;
   const got: Taken[][] = [[], []];
@@ -78,7 +78,7 @@ test('two loops taking batches get every message once, in order, with a bounded 
 
 test('a message that is not a chunk is handed out to be acknowledged; stop hands out what is held, then []', async () => {
   const queue = memoryQueue(100, 50);
-  const intake = new Intake(queue, parser, 10, 10, log, new Metrics());
+  const intake = new Intake(queue, parser, 10, 10, log, new NoMetrics());
   await queue.publish(messages[0]);
   await queue.publish({ header: 'not json', body: Buffer.from('x') });
   await queue.publish(messages[1]);
