@@ -80,6 +80,28 @@ export function fileName(index: number): string {
 
 const BLOCK_LINES = 4096;
 
+/**
+ * `new Date(ms).toISOString()` for ascending stamps, the minute's text made once: formatting
+ * every stamp whole took over a third of the generator's CPU (1.2 s a million against 0.14).
+ */
+class IsoStamps {
+  private minute = NaN;
+  private prefix = '';
+
+  of(ms: number): string {
+    const minute = Math.floor(ms / 60_000);
+    if (minute !== this.minute) {
+      this.minute = minute;
+      const whole = new Date(minute * 60_000).toISOString(); // …THH:MM:00.000Z
+      this.prefix = whole.slice(0, whole.length - 7);
+    }
+    const rest = ms - minute * 60_000;
+    const s = Math.floor(rest / 1000);
+    const milli = rest - s * 1000;
+    return `${this.prefix}${s < 10 ? '0' : ''}${s}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+  }
+}
+
 export function generate(opts: GenerateOptions): GenerateReport {
   mkdirSync(opts.out, { recursive: true });
   const pools = buildPools(opts.seed);
@@ -107,13 +129,14 @@ export function generate(opts: GenerateOptions): GenerateReport {
         text = '';
       };
       const start = opts.start ?? BASE_TIME_MS;
+      const stamps = new IsoStamps();
       // With `days`, line i of every file falls in its own slot of the window, at a random point in it.
       const slot = opts.days ? (opts.days * 86_400_000) / opts.lines : 0;
       for (let i = 0; i < opts.lines; i++) {
         const ms = opts.days
           ? start + Math.floor(i * slot + rng.next() * slot)
           : start + (f * opts.lines + i) * 1000 + rng.int(0, 999);
-        const ts = new Date(ms).toISOString();
+        const ts = stamps.of(ms);
         const r = rng.next() * sum;
         let t = 0;
         while (r >= cumulative[t] && t < types.length - 1) t++;

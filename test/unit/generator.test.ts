@@ -27,6 +27,8 @@ test("default seed: every line parses with zero rejections, the mix is the defau
       counts.set(name, (counts.get(name) ?? 0) + 1);
       const offset = result.epochMs - Date.UTC(2024, 0, 15) - (f * 10_000 + i) * 1000;
       assert.ok(offset >= 0 && offset <= 999, `timestamp of ${path}:${i + 1}`);
+      // The stamp's text is exactly toISOString's (the generator formats each minute once).
+      assert.equal(line.slice(0, 24), new Date(result.epochMs).toISOString(), `stamp text of ${path}:${i + 1}`);
       total++;
     });
   }
