@@ -4,15 +4,17 @@
  * Pure arithmetic, so it can be checked by hand.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ContenderSummary } from './report.js';
 
+const price = () => z.number().check(z.nonnegative());
+
 export const PricesSchema = z.object({
-  note: z.string().optional(),
-  recorded: z.string().min(1),
-  queue: z.object({ name: z.string(), usdPerMillionRequests: z.number().nonnegative(), billedPayloadBytes: z.number().int().positive(), source: z.string() }),
-  compute: z.object({ name: z.string(), usdPerVcpuHour: z.number().nonnegative(), source: z.string() }),
-  storage: z.object({ name: z.string(), usdPerGbMonth: z.number().nonnegative(), source: z.string() }),
+  note: z.optional(z.string()),
+  recorded: z.string().check(z.minLength(1)),
+  queue: z.object({ name: z.string(), usdPerMillionRequests: price(), billedPayloadBytes: z.int().check(z.positive()), source: z.string() }),
+  compute: z.object({ name: z.string(), usdPerVcpuHour: price(), source: z.string() }),
+  storage: z.object({ name: z.string(), usdPerGbMonth: price(), source: z.string() }),
 });
 export type Prices = z.infer<typeof PricesSchema>;
 

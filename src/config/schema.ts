@@ -4,19 +4,28 @@
  * (a config file's `"false"` is not a boolean, `true` is not a number); the loader turns the
  * environment's strings into numbers and booleans before validation (src/config/load.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import english from 'zod/v4/locales/en.js';
 import { DEFAULT_WATCHED_PORTS } from '../logtypes/rollups.js';
 import { backendForUrl, QUEUE_BACKENDS, queueBackend, type QueueSettings } from '../queue/registry.js';
 import { QueueCommonSettings } from '../queue/types.js';
 
-const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
+// zod/mini (the full zod's methods, unused here, were half of every command's start-up bundle)
+// says "Invalid input" unless given its English messages: the errors name the limit broken.
+z.config(english());
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.int().check(z.minimum(min), z.maximum(max));
+/** A non-empty string. */
+const text = () => z.string().check(z.minLength(1));
 
 /** A URL with one of the given schemes (a PostgreSQL setting holding a redis:// URL would hang, not fail). */
 const urlOf = (what: string, schemes: string[]) =>
-  z.string().refine((v) => URL.canParse(v), { message: `not a URL (expected ${schemes.map((s) => `${s}//…`).join(' or ')})` })
-    .refine((v) => !URL.canParse(v) || schemes.includes(new URL(v).protocol), {
+  z.string().check(
+    z.refine((v) => URL.canParse(v), { message: `not a URL (expected ${schemes.map((s) => `${s}//…`).join(' or ')})` }),
+    z.refine((v) => !URL.canParse(v) || schemes.includes(new URL(v).protocol), {
       message: `${what} URLs start with ${schemes.map((s) => `${s}//`).join(' or ')}`,
-    });
+    }),
+  );
 
 /** Names logs have when they are written and once rotated: app.log, app.log.1, app.log.2.gz, app.log-20240115(.gz). */
 export const DEFAULT_INCLUDE = ['*.log', '*.log.gz', '*.log.[0-9]*', '*.log-[0-9]*'];
@@ -30,165 +39,146 @@ function isTimeZone(name: string): boolean {
   }
 }
 
-export const ConfigSchema = z
-  .object({
-    /** PostgreSQL URL. Unset: an embedded PostgreSQL is started under `embedded.dir`. */
-    databaseUrl: urlOf('PostgreSQL', ['postgres:', 'postgresql:']).optional(),
-    /** How to reach PostgreSQL securely: TLS and a password kept out of the URL. */
-    database: z
-      .object({
-        /**
-         * TLS: disable, require (encrypted, server not verified), verify-ca (its certificate chains
-         * to `sslrootcert`), verify-full (and names the host). Unset: the URL's `sslmode`, else disable.
-         */
-        sslmode: z.enum(['disable', 'require', 'verify-ca', 'verify-full']).optional(),
-        /** CA certificate(s) the server's certificate must chain to (PEM file). */
-        sslrootcert: z.string().min(1).optional(),
-        /** Client certificate and key (PEM files), for certificate authentication. */
-        sslcert: z.string().min(1).optional(),
-        sslkey: z.string().min(1).optional(),
-        /** A file holding the password (read at each connection: rotation needs no restart). */
-        passwordFile: z.string().min(1).optional(),
+/** A section of settings: unknown keys rejected, and absent means every default. */
+// (`{}` is valid input for every section, all of whose keys are optional or defaulted; the
+// generic shape cannot show the compiler that.)
+const section = <T extends z.core.$ZodLooseShape>(shape: T) => z.prefault(z.strictObject(shape), {} as never);
+
+export const ConfigSchema = z.strictObject({
+  /** PostgreSQL URL. Unset: an embedded PostgreSQL is started under `embedded.dir`. */
+  databaseUrl: z.optional(urlOf('PostgreSQL', ['postgres:', 'postgresql:'])),
+  /** How to reach PostgreSQL securely: TLS and a password kept out of the URL. */
+  database: section({
+    /**
+     * TLS: disable, require (encrypted, server not verified), verify-ca (its certificate chains
+     * to `sslrootcert`), verify-full (and names the host). Unset: the URL's `sslmode`, else disable.
+     */
+    sslmode: z.optional(z.enum(['disable', 'require', 'verify-ca', 'verify-full'])),
+    /** CA certificate(s) the server's certificate must chain to (PEM file). */
+    sslrootcert: z.optional(text()),
+    /** Client certificate and key (PEM files), for certificate authentication. */
+    sslcert: z.optional(text()),
+    sslkey: z.optional(text()),
+    /** A file holding the password (read at each connection: rotation needs no restart). */
+    passwordFile: z.optional(text()),
+  }),
+  /** How long a connection to PostgreSQL or Redis may take before it is an error (nothing hangs). */
+  connectTimeoutMs: z._default(int(100, 600_000), 10_000),
+  /** Directory read recursively for log files (names per input.include); the simple case. */
+  logDir: z._default(text(), './data/logs'),
+  /** Files, directories or globs to read instead of logDir (paths on the command line replace both). */
+  inputs: z.optional(z.array(text()).check(z.minLength(1))),
+  input: section({
+    /** File names (or paths below an input directory, with a slash) to read. */
+    include: z._default(z.array(text()).check(z.minLength(1)), DEFAULT_INCLUDE),
+    /** File or directory names (or paths below an input directory) to leave out. */
+    exclude: z._default(z.array(text()), []),
+    /** IANA zone of stamps that carry none (RFC 3164 syslog, BIND's own stamp, ISO without offset). */
+    timezone: z._default(text().check(z.refine(isTimeZone, { message: 'not an IANA time zone name (e.g. UTC, Europe/Berlin)' })), 'UTC'),
+    /** Year of RFC 3164 stamps (which have none); unset: from each file's modification time. */
+    year: z.optional(int(1970, 2099)),
+    /** A last line without a newline is taken once its file has not changed for this long (ms). */
+    settleMs: z._default(int(0, 86_400_000), 5_000),
+  }),
+  queue: z.prefault(
+    z
+      .strictObject({
+        ...QueueCommonSettings.shape,
+        /** The queue backend (src/queue/registry.ts). Unset: the one `url`'s scheme names, else the in-process queue. */
+        kind: z.optional(z.enum(QUEUE_BACKENDS.map((b) => b.name) as [string, ...string[]])),
+        /** The backend's URL (redis://, rediss://, nats://, tls://); REDIS_URL, NATS_URL or LOGPIPE_QUEUE_URL set it. */
+        url: z.optional(z.string()),
+        // Each backend's own settings, under its name.
+        ...Object.fromEntries(QUEUE_BACKENDS.map((b) => [b.name, z.prefault(b.settings, {})])),
       })
-      .strict()
-      .prefault({}),
-    /** How long a connection to PostgreSQL or Redis may take before it is an error (nothing hangs). */
-    connectTimeoutMs: int(100, 600_000).default(10_000),
-    /** Directory read recursively for log files (names per input.include); the simple case. */
-    logDir: z.string().min(1).default('./data/logs'),
-    /** Files, directories or globs to read instead of logDir (paths on the command line replace both). */
-    inputs: z.array(z.string().min(1)).min(1).optional(),
-    input: z
-      .object({
-        /** File names (or paths below an input directory, with a slash) to read. */
-        include: z.array(z.string().min(1)).min(1).default(DEFAULT_INCLUDE),
-        /** File or directory names (or paths below an input directory) to leave out. */
-        exclude: z.array(z.string().min(1)).default([]),
-        /** IANA zone of stamps that carry none (RFC 3164 syslog, BIND's own stamp, ISO without offset). */
-        timezone: z.string().min(1).refine(isTimeZone, { message: 'not an IANA time zone name (e.g. UTC, Europe/Berlin)' }).default('UTC'),
-        /** Year of RFC 3164 stamps (which have none); unset: from each file's modification time. */
-        year: int(1970, 2099).optional(),
-        /** A last line without a newline is taken once its file has not changed for this long (ms). */
-        settleMs: int(0, 86_400_000).default(5_000),
-      })
-      .strict()
-      .prefault({}),
-    queue: QueueCommonSettings.extend({
-      /** The queue backend (src/queue/registry.ts). Unset: the one `url`'s scheme names, else the in-process queue. */
-      kind: z.enum(QUEUE_BACKENDS.map((b) => b.name) as [string, ...string[]]).optional(),
-      /** The backend's URL (redis://, rediss://, nats://, tls://); REDIS_URL, NATS_URL or LOGPIPE_QUEUE_URL set it. */
-      url: z.string().optional(),
-      // Each backend's own settings, under its name.
-      ...Object.fromEntries(QUEUE_BACKENDS.map((b) => [b.name, b.settings.prefault({})])),
-    })
-      .strict()
-      .superRefine((q, ctx) => {
-        const byUrl = q.url === undefined ? undefined : backendForUrl(q.url);
-        const schemes = QUEUE_BACKENDS.flatMap((b) => b.schemes.map((s) => `${s}//`)).join(', ');
-        if (q.url !== undefined && !byUrl) {
-          ctx.addIssue({ code: 'custom', path: ['url'], message: URL.canParse(q.url) ? `no queue backend for ${new URL(q.url).protocol}// URLs (expected ${schemes})` : `not a URL (expected ${schemes})` });
-          return;
-        }
-        const chosen = q.kind ? queueBackend(q.kind)! : byUrl;
-        if (q.kind && byUrl && byUrl !== chosen) ctx.addIssue({ code: 'custom', path: ['url'], message: `a ${byUrl.title} URL, but queue.kind is ${q.kind}` });
-        if (chosen && chosen.schemes.length && q.url === undefined) {
-          ctx.addIssue({ code: 'custom', path: ['url'], message: `queue.kind ${chosen.name} needs a URL: set ${chosen.urlEnv ?? 'LOGPIPE_QUEUE_URL'} (or queue.url, --queue-url)` });
-        }
-      })
-      .prefault({}),
-    chunk: z
-      .object({
-        /** Lines per chunk, at most. */
-        maxLines: int(1, 1_000_000).default(5_000),
-        /** Raw bytes per chunk, at most (a single longer line still forms one chunk). */
-        maxBytes: int(1024, 256 * 1024 * 1024).default(1024 * 1024),
-        /** With --follow: a partial chunk is sent once its first line is this old. */
-        flushMs: int(1, 3_600_000).default(1_000),
-        /** Longer lines are quarantined as line_too_long; only this many bytes are kept. */
-        maxLineBytes: int(64, 64 * 1024 * 1024).default(64 * 1024),
-      })
-      .strict()
-      .prefault({}),
-    processor: z
-      .object({
-        /** Chunks committed per transaction (fewer, larger transactions: less per-commit work). */
-        batchChunks: int(1, 1000).default(8),
-        /**
-         * Batches in flight per processor process, each with its own database connection and
-         * Redis consumer: one parses while another commits.
-         */
-        concurrency: int(1, 64).default(2),
-        /**
-         * Worker threads per processor process that decode and parse chunks, so that parsing never
-         * holds up the event loop that feeds PostgreSQL and Redis.
-         */
-        parseThreads: int(1, 64).default(1),
-        /**
-         * How rows go to PostgreSQL: COPY's binary format (values encoded by the parse thread,
-         * none of PostgreSQL's text input functions run) or its text format.
-         */
-        copyFormat: z.enum(['binary', 'text']).default('binary'),
-      })
-      .strict()
-      .prefault({}),
-    reader: z
-      .object({
-        /** Keep reading files as they grow and pick up new ones; never exit on its own. */
-        follow: z.boolean().default(false),
-        /** How often the directory and followed files are checked. */
-        pollMs: int(10, 600_000).default(1_000),
-      })
-      .strict()
-      .prefault({}),
-    embedded: z
-      .object({
-        /** Data directory of the embedded PostgreSQL. */
-        dir: z.string().min(1).default('./.logpipe/pg'),
-        port: int(1, 65535).default(54329),
-      })
-      .strict()
-      .prefault({}),
-    retention: z
-      .object({
-        /**
-         * Days of log rows to keep (whole daily partitions older are dropped, with their
-         * quarantine and ledger rows). Recorded in the database by `init-db`; a processor with
-         * it set applies the database's window once a day. Unset: keep for ever.
-         */
-        keepDays: int(1, 36_500).optional(),
-        /** Days of rollup rows (hourly and daily counts) to keep; unset: for ever (they are small). */
-        rollupKeepDays: int(1, 36_500).optional(),
-      })
-      .strict()
-      .prefault({}),
-    rollups: z
-      .object({
-        /**
-         * Destination ports whose connections per source and destination are kept in rollups (Q6
-         * answered without reading the table). Recorded in the database; `init-db` changes it there
-         * and rebuilds those rollups.
-         */
-        watchedPorts: z.array(int(0, 65535)).max(64).default([...DEFAULT_WATCHED_PORTS]),
-      })
-      .strict()
-      .prefault({}),
-    metrics: z
-      .object({
-        /**
-         * Port of /metrics, /healthz and /readyz. Unset: off for reader and run, and for a processor
-         * DEFAULT_PROCESSOR_METRICS_PORT (another free port if that one is taken by a sibling). 0: off.
-         */
-        port: int(0, 65535).optional(),
-        /** Address to listen on. */
-        host: z.string().min(1).default('127.0.0.1'),
-      })
-      .strict()
-      .prefault({}),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    /** pretty: readable lines (the default when stderr is a terminal); json: one JSON object per line. */
-    logFormat: z.enum(['json', 'pretty']).optional(),
-  })
-  .strict();
+      .check(
+        z.superRefine((q, ctx) => {
+          const byUrl = q.url === undefined ? undefined : backendForUrl(q.url);
+          const schemes = QUEUE_BACKENDS.flatMap((b) => b.schemes.map((s) => `${s}//`)).join(', ');
+          if (q.url !== undefined && !byUrl) {
+            ctx.addIssue({ code: 'custom', path: ['url'], message: URL.canParse(q.url) ? `no queue backend for ${new URL(q.url).protocol}// URLs (expected ${schemes})` : `not a URL (expected ${schemes})` });
+            return;
+          }
+          const chosen = q.kind ? queueBackend(q.kind)! : byUrl;
+          if (q.kind && byUrl && byUrl !== chosen) ctx.addIssue({ code: 'custom', path: ['url'], message: `a ${byUrl.title} URL, but queue.kind is ${q.kind}` });
+          if (chosen && chosen.schemes.length && q.url === undefined) {
+            ctx.addIssue({ code: 'custom', path: ['url'], message: `queue.kind ${chosen.name} needs a URL: set ${chosen.urlEnv ?? 'LOGPIPE_QUEUE_URL'} (or queue.url, --queue-url)` });
+          }
+        }),
+      ),
+    {},
+  ),
+  chunk: section({
+    /** Lines per chunk, at most. */
+    maxLines: z._default(int(1, 1_000_000), 5_000),
+    /** Raw bytes per chunk, at most (a single longer line still forms one chunk). */
+    maxBytes: z._default(int(1024, 256 * 1024 * 1024), 1024 * 1024),
+    /** With --follow: a partial chunk is sent once its first line is this old. */
+    flushMs: z._default(int(1, 3_600_000), 1_000),
+    /** Longer lines are quarantined as line_too_long; only this many bytes are kept. */
+    maxLineBytes: z._default(int(64, 64 * 1024 * 1024), 64 * 1024),
+  }),
+  processor: section({
+    /** Chunks committed per transaction (fewer, larger transactions: less per-commit work). */
+    batchChunks: z._default(int(1, 1000), 8),
+    /**
+     * Batches in flight per processor process, each with its own database connection and
+     * Redis consumer: one parses while another commits.
+     */
+    concurrency: z._default(int(1, 64), 2),
+    /**
+     * Worker threads per processor process that decode and parse chunks, so that parsing never
+     * holds up the event loop that feeds PostgreSQL and Redis.
+     */
+    parseThreads: z._default(int(1, 64), 1),
+    /**
+     * How rows go to PostgreSQL: COPY's binary format (values encoded by the parse thread,
+     * none of PostgreSQL's text input functions run) or its text format.
+     */
+    copyFormat: z._default(z.enum(['binary', 'text']), 'binary'),
+  }),
+  reader: section({
+    /** Keep reading files as they grow and pick up new ones; never exit on its own. */
+    follow: z._default(z.boolean(), false),
+    /** How often the directory and followed files are checked. */
+    pollMs: z._default(int(10, 600_000), 1_000),
+  }),
+  embedded: section({
+    /** Data directory of the embedded PostgreSQL. */
+    dir: z._default(text(), './.logpipe/pg'),
+    port: z._default(int(1, 65535), 54329),
+  }),
+  retention: section({
+    /**
+     * Days of log rows to keep (whole daily partitions older are dropped, with their
+     * quarantine and ledger rows). Recorded in the database by `init-db`; a processor with
+     * it set applies the database's window once a day. Unset: keep for ever.
+     */
+    keepDays: z.optional(int(1, 36_500)),
+    /** Days of rollup rows (hourly and daily counts) to keep; unset: for ever (they are small). */
+    rollupKeepDays: z.optional(int(1, 36_500)),
+  }),
+  rollups: section({
+    /**
+     * Destination ports whose connections per source and destination are kept in rollups (Q6
+     * answered without reading the table). Recorded in the database; `init-db` changes it there
+     * and rebuilds those rollups.
+     */
+    watchedPorts: z._default(z.array(int(0, 65535)).check(z.maxLength(64)), [...DEFAULT_WATCHED_PORTS]),
+  }),
+  metrics: section({
+    /**
+     * Port of /metrics, /healthz and /readyz. Unset: off for reader and run, and for a processor
+     * DEFAULT_PROCESSOR_METRICS_PORT (another free port if that one is taken by a sibling). 0: off.
+     */
+    port: z.optional(int(0, 65535)),
+    /** Address to listen on. */
+    host: z._default(text(), '127.0.0.1'),
+  }),
+  logLevel: z._default(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
+  /** pretty: readable lines (the default when stderr is a terminal); json: one JSON object per line. */
+  logFormat: z.optional(z.enum(['json', 'pretty'])),
+});
 
 /** The resolved settings; `queue` also holds each backend's own section under its name (typed by the backend). */
 export type Config = Omit<z.infer<typeof ConfigSchema>, 'queue'> & { queue: QueueSettings };

@@ -8,7 +8,7 @@
  * to someone, after `claimIdleMs`), a bounded length (publish waits at the limit rather than
  * drop), and a way to tell that the queue lost what it held (contentsEpoch).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { CODECS, type EncodedChunk } from './chunk.js';
 
 export interface Delivery {
@@ -69,29 +69,29 @@ export interface ChunkQueue {
 /** Settings every backend shares (`queue.*` in the configuration). */
 export const QueueCommonSettings = z.object({
   /** Names this pipeline's queue: Redis keys and NATS stream names start with it. */
-  prefix: z.string().min(1).regex(/^[A-Za-z0-9:_-]+$/).default('logpipe'),
+  prefix: z._default(z.string().check(z.minLength(1), z.regex(/^[A-Za-z0-9:_-]+$/)), 'logpipe'),
   /** Most chunk messages the queue may hold; the reader waits beyond it (backpressure). */
-  maxLength: z.number().int().min(1).default(64),
+  maxLength: z._default(z.int().check(z.minimum(1)), 64),
   /** Consumer group (Redis) or durable consumer (NATS) shared by all processors. */
-  group: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/).default('processors'),
+  group: z._default(z.string().check(z.minLength(1), z.regex(/^[A-Za-z0-9_-]+$/)), 'processors'),
   /** A message unacknowledged this long (its consumer died or hangs) is delivered again, to any consumer. */
-  claimIdleMs: z.number().int().min(100).default(30_000),
+  claimIdleMs: z._default(z.int().check(z.minimum(100)), 30_000),
   /** How long a processor waits for new messages before asking again. */
-  blockMs: z.number().int().min(10).max(60_000).default(1_000),
+  blockMs: z._default(z.int().check(z.minimum(10), z.maximum(60_000)), 1_000),
   /**
    * Deliveries after which a chunk that never got committed (it crashed every processor that
    * took it) is quarantined whole, reason `delivery_limit`, instead of coming back for ever.
    */
-  maxDeliveries: z.number().int().min(1).max(1_000).default(10),
+  maxDeliveries: z._default(z.int().check(z.minimum(1), z.maximum(1_000)), 10),
   /**
    * How chunks are compressed on the queue (CPU-s per million lines, both sides together, and
    * size; src/queue/chunk.ts): lz4 (the default: least CPU, 0.37 s, 3.3× smaller than the lines),
    * zstd (5.4× smaller for 0.77 s: fewer bytes in Redis and fewer billed SQS units), deflate (4.7×,
    * 1.0 s: what readers before codecs wrote), none (no CPU, all the bytes through the queue).
    */
-  codec: z.enum(CODECS).default('lz4'),
+  codec: z._default(z.enum(CODECS), 'lz4'),
   /** A file holding the queue's password (instead of one in the URL). */
-  passwordFile: z.string().min(1).optional(),
+  passwordFile: z.optional(z.string().check(z.minLength(1))),
 });
 export type QueueCommon = z.infer<typeof QueueCommonSettings>;
 
@@ -112,7 +112,7 @@ export interface OpenOptions<S> {
  * A queue backend: a folder under src/queue/ and one line in registry.ts. The configuration,
  * `logpipe config`, the error messages and the docs are derived from this declaration.
  */
-export interface QueueBackend<S extends z.ZodType = z.ZodType> {
+export interface QueueBackend<S extends z.ZodMiniType = z.ZodMiniType> {
   name: string;
   /** What it is, in a few words (`Redis Streams`). */
   title: string;

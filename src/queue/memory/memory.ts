@@ -5,7 +5,7 @@
  * the same prefix in one process share one queue (the conformance suite opens several).
  */
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { EncodedChunk } from '../chunk.js';
 import type { ChunkQueue, Delivery, QueueBackend, QueueCommon, QueueStats } from '../types.js';
 
@@ -150,11 +150,11 @@ class MemoryQueue implements ChunkQueue {
   }
 }
 
-export const memoryBackend: QueueBackend<z.ZodObject<Record<string, never>>> = {
+export const memoryBackend: QueueBackend<z.ZodMiniObject<Record<string, never>>> = {
   name: 'memory',
   title: 'in-process queue',
   schemes: [],
   shared: false,
-  settings: z.object({}).strict(),
+  settings: z.strictObject({}),
   open: (o) => new MemoryQueue(o.common),
 };

@@ -10,7 +10,7 @@
  * arrives waits in `buffer` for the next receive(), and is given back (NAK) on close.
  */
 import type { JetStreamManager, JsMsg, Msg, NatsConnection, StreamConfig, Subscription } from 'nats';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { redactUrl } from '../../core/redact.js';
 import { wait } from '../../core/wait.js';
 import type { EncodedChunk } from '../chunk.js';
@@ -18,14 +18,14 @@ import type { ChunkQueue, Delivery, OpenOptions, QueueBackend, QueueCommon, Queu
 import { connectOptions } from './connect.js';
 import { isStreamFull, natsErrorCode, NATS_ERR, statusOf } from './status.js';
 
-export const NatsSettings = z.object({
+export const NatsSettings = z.strictObject({
   /** Copies of the stream in a JetStream cluster (1 on a single server; 3 survives a node's loss). */
-  replicas: z.number().int().min(1).max(5).default(1),
+  replicas: z._default(z.int().check(z.minimum(1), z.maximum(5)), 1),
   /** Where the server keeps the stream: `file` survives its restart, `memory` does not. */
-  storage: z.enum(['file', 'memory']).default('file'),
+  storage: z._default(z.enum(['file', 'memory']), 'file'),
   /** Bytes the stream may hold at most (a second bound besides queue.maxLength); -1: none. */
-  maxBytes: z.number().int().min(-1).default(1024 ** 3),
-}).strict();
+  maxBytes: z._default(z.int().check(z.minimum(-1)), 1024 ** 3),
+});
 type Settings = z.infer<typeof NatsSettings>;
 
 /** The chunk header travels as a message header; the compressed lines are the body. */

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { redactUrl } from '../../core/redact.js';
 import { wait } from '../../core/wait.js';
 import type { EncodedChunk } from '../chunk.js';
@@ -246,10 +246,10 @@ function compareIds(a: string, b: string): number {
   return am !== bm ? (am < bm ? -1 : 1) : as === bs ? 0 : as < bs ? -1 : 1;
 }
 
-const RedisSettings = z.object({
+const RedisSettings = z.strictObject({
   /** CA certificate(s) (PEM file) a rediss:// server's certificate must chain to; unset: the system's. */
-  tlsCaFile: z.string().min(1).optional(),
-}).strict();
+  tlsCaFile: z.optional(z.string().check(z.minLength(1))),
+});
 type RedisSettings = z.infer<typeof RedisSettings>;
 
 export const redisBackend: QueueBackend<typeof RedisSettings> = {
