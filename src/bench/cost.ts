@@ -4,7 +4,7 @@
  * Pure arithmetic, so it can be checked by hand.
  */
 import { readFileSync } from 'node:fs';
-import * as z from 'zod/mini';
+import { z } from '../config/zod.js';
 import type { ContenderSummary } from './report.js';
 
 const price = () => z.number().check(z.nonnegative());

@@ -4,15 +4,10 @@
  * (a config file's `"false"` is not a boolean, `true` is not a number); the loader turns the
  * environment's strings into numbers and booleans before validation (src/config/load.ts).
  */
-import * as z from 'zod/mini';
-import english from 'zod/v4/locales/en.js';
+import { z } from './zod.js';
 import { DEFAULT_WATCHED_PORTS } from '../logtypes/rollups.js';
 import { backendForUrl, QUEUE_BACKENDS, queueBackend, type QueueSettings } from '../queue/registry.js';
 import { QueueCommonSettings } from '../queue/types.js';
-
-// zod/mini (the full zod's methods, unused here, were half of every command's start-up bundle)
-// says "Invalid input" unless given its English messages: the errors name the limit broken.
-z.config(english());
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.int().check(z.minimum(min), z.maximum(max));
 /** A non-empty string. */

@@ -57,7 +57,10 @@ test('the shipped prices file is valid and dated; a broken one names the field',
   assert.equal(shipped.queue.usdPerMillionRequests, 0.4);
   const bad = join(dir, 'bad-prices.json');
   writeFileSync(bad, JSON.stringify({ ...PRICES, compute: { name: 'x', usdPerVcpuHour: 'cheap', source: 'x' } }));
-  assert.throws(() => loadPrices(bad), /compute\.usdPerVcpuHour/);
+  assert.throws(() => loadPrices(bad), /compute\.usdPerVcpuHour: Invalid input: expected number, received string/);
+  // The message says which limit was broken (zod/mini says only "Invalid input" without its English locale).
+  writeFileSync(bad, JSON.stringify({ ...PRICES, queue: { ...PRICES.queue, usdPerMillionRequests: -1 } }));
+  assert.throws(() => loadPrices(bad), /queue\.usdPerMillionRequests: Too small: expected number to be >=0/);
 });
 
 test('`logpipe cost` prints naive and logpipe side by side from a bench report', async () => {
