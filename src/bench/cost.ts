@@ -4,7 +4,8 @@
  * Pure arithmetic, so it can be checked by hand.
  */
 import { readFileSync } from 'node:fs';
-import { z } from '../config/zod.js';
+import * as z from 'zod/mini';
+import '../core/zod-english.js'; // its error messages in English
 import type { ContenderSummary } from './report.js';
 
 const price = () => z.number().check(z.nonnegative());

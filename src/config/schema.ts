@@ -4,7 +4,8 @@
  * (a config file's `"false"` is not a boolean, `true` is not a number); the loader turns the
  * environment's strings into numbers and booleans before validation (src/config/load.ts).
  */
-import { z } from './zod.js';
+import * as z from 'zod/mini';
+import '../core/zod-english.js'; // its error messages in English
 import { DEFAULT_WATCHED_PORTS } from '../logtypes/rollups.js';
 import { backendForUrl, QUEUE_BACKENDS, queueBackend, type QueueSettings } from '../queue/registry.js';
 import { QueueCommonSettings } from '../queue/types.js';

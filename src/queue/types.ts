@@ -8,7 +8,7 @@
  * to someone, after `claimIdleMs`), a bounded length (publish waits at the limit rather than
  * drop), and a way to tell that the queue lost what it held (contentsEpoch).
  */
-import { z } from '../config/zod.js';
+import * as z from 'zod/mini';
 import { CODECS, type EncodedChunk } from './chunk.js';
 
 export interface Delivery {

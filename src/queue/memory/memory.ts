@@ -5,7 +5,7 @@
  * the same prefix in one process share one queue (the conformance suite opens several).
  */
 import { randomBytes } from 'node:crypto';
-import { z } from '../../config/zod.js';
+import * as z from 'zod/mini';
 import type { EncodedChunk } from '../chunk.js';
 import type { ChunkQueue, Delivery, QueueBackend, QueueCommon, QueueStats } from '../types.js';
 

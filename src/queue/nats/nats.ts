@@ -10,7 +10,7 @@
  * arrives waits in `buffer` for the next receive(), and is given back (NAK) on close.
  */
 import type { JetStreamManager, JsMsg, Msg, NatsConnection, StreamConfig, Subscription } from 'nats';
-import { z } from '../../config/zod.js';
+import * as z from 'zod/mini';
 import { redactUrl } from '../../core/redact.js';
 import { wait } from '../../core/wait.js';
 import type { EncodedChunk } from '../chunk.js';

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { z } from '../../config/zod.js';
+import * as z from 'zod/mini';
 import { redactUrl } from '../../core/redact.js';
 import { wait } from '../../core/wait.js';
 import type { EncodedChunk } from '../chunk.js';
