@@ -40,9 +40,10 @@ const dir = opt('--data', './data/bench-1m');
 const rounds = Number(opt('--rounds', '5'));
 const formats = opt('--formats', 'text,binary').split(',');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const cpuSeconds = (fn) => {
+/** The process's CPU seconds while `fn` runs (awaited; libuv's pool counts, as for zstd). */
+const cpuSeconds = async (fn) => {
   const t = process.cpuUsage();
-  fn();
+  await fn();
   const u = process.cpuUsage(t);
   return (u.user + u.system) / 1e6;
 };
@@ -119,18 +120,16 @@ const measures = {
   codecs: async () => {
     const payloads = chunks.map((c) => c.payload);
     const deflate6 = { compress: () => payloads.map((p) => deflateRawSync(p, { level: 6 })), decompress: (bodies) => bodies.forEach((b) => inflateRawSync(b)) };
-    // One chunk at a time, as the reader compresses and a parse thread decompresses; zstd's
-    // work runs on libuv's pool, which process.cpuUsage() counts with the rest of the process.
+    // One chunk at a time, as the reader compresses and a parse thread decompresses.
     const viaChunk = (codec) => ({
       compress: async () => { const out = []; for (const c of chunks) out.push(await encodeChunk(c, codec)); return out; },
       decompress: async (encoded) => { for (const e of encoded) await decodeChunk(e); },
     });
-    const asyncCpu = async (fn) => { const t = process.cpuUsage(); await fn(); const u = process.cpuUsage(t); return (u.user + u.system) / 1e6; };
     for (const [name, codec] of [['deflate level 1', viaChunk('deflate')], ['deflate level 6', deflate6], ['lz4', viaChunk('lz4')], ['zstd', viaChunk('zstd')], ['none', viaChunk('none')]]) {
       let out = null;
       const m = await alternate({
-        compress: () => asyncCpu(async () => { out = await codec.compress(); }),
-        decompress: () => asyncCpu(() => codec.decompress(out)),
+        compress: () => cpuSeconds(async () => { out = await codec.compress(); }),
+        decompress: () => cpuSeconds(() => codec.decompress(out)),
       });
       const size = out.reduce((a, e) => a + (e.body ?? e).length, 0);
       const raw = payloads.reduce((a, p) => a + p.length, 0);

@@ -159,17 +159,17 @@ export async function openServices(config: Config, log: Logger, opts: ServiceOpt
  * endpoint: /metrics, /healthz, and /readyz checking PostgreSQL and the queue.
  */
 export async function roleMetrics(config: Config, s: Services, role: 'reader' | 'processor' | 'run'): Promise<{ metrics: Metrics; server: MetricsServer | null }> {
-  const defaultPort = role === 'processor' ? DEFAULT_PROCESSOR_METRICS_PORT : null;
+  const port = metricsPort(config.metrics.port, role === 'processor' ? DEFAULT_PROCESSOR_METRICS_PORT : null);
   // No endpoint, no prom-client: a short reader run from cron starts without loading it.
-  if (metricsPort(config.metrics.port, defaultPort) === null) return { metrics: new NoMetrics(), server: null };
+  if (port === null) return { metrics: new NoMetrics(), server: null };
   const metrics = await prometheusMetrics();
   metrics.observeQueue(() => s.queue.stats());
   metrics.observeFiles(() => fileStateCounts(s.pool));
   const server = await startMetrics({
     metrics,
     host: config.metrics.host,
-    port: config.metrics.port,
-    defaultPort,
+    port,
+    isDefault: config.metrics.port === undefined,
     checks: [['postgres', () => s.pool.query('SELECT 1')], ['queue', () => s.queue.ping()]],
   });
   return { metrics, server };

@@ -85,23 +85,22 @@ export function metricsPort(port: number | undefined, defaultPort: number | null
 }
 
 /**
- * Serves a role's metrics as configured: an explicit port must be free (else a clear error);
- * with none set, a processor takes `defaultPort` or, if a sibling holds it, any free port.
+ * Serves a role's metrics on `port` (from metricsPort): one set explicitly must be free (else a
+ * clear error); a role's default one, if a sibling holds it, gives way to any free port.
  */
 export async function startMetrics(opts: {
   metrics: PrometheusMetrics;
   host: string;
-  port: number | undefined;
-  defaultPort: number | null;
+  port: number;
+  /** The port is the role's default, not metrics.port. */
+  isDefault: boolean;
   checks: ReadinessCheck[];
-}): Promise<MetricsServer | null> {
-  const port = metricsPort(opts.port, opts.defaultPort);
-  if (port === null) return null;
+}): Promise<MetricsServer> {
   try {
-    return await serveMetrics({ ...opts, port });
+    return await serveMetrics(opts);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' && opts.port === undefined) return serveMetrics({ ...opts, port: 0 });
-    throw new ServiceError(`cannot serve metrics on ${opts.host}:${port} (metrics.port, LOGPIPE_METRICS_PORT or --metrics-port): ${code === 'EADDRINUSE' ? 'the port is in use' : errorText(err)}`);
+    if (code === 'EADDRINUSE' && opts.isDefault) return serveMetrics({ ...opts, port: 0 });
+    throw new ServiceError(`cannot serve metrics on ${opts.host}:${opts.port} (metrics.port, LOGPIPE_METRICS_PORT or --metrics-port): ${code === 'EADDRINUSE' ? 'the port is in use' : errorText(err)}`);
   }
 }

@@ -81,10 +81,11 @@ function outputSize(bytes: number): number {
 export async function decodeChunk(encoded: { header: string; body: Uint8Array }): Promise<Chunk> {
   try {
     const { z, ...header } = JSON.parse(encoded.header) as ChunkHeader;
-    const body = encoded.body;
-    if (z === 'none') return { ...header, payload: Buffer.from(body.buffer, body.byteOffset, body.byteLength) };
+    // A Buffer over the body's bytes, not a copy.
+    const body = Buffer.from(encoded.body.buffer, encoded.body.byteOffset, encoded.body.byteLength);
+    if (z === 'none') return { ...header, payload: body };
     if (z === 'lz4') return { ...header, payload: lz4Codec().uncompressSync(body) };
-    if (z === 'zstd') return { ...header, payload: await zstdCodec().decompress(Buffer.from(body.buffer, body.byteOffset, body.byteLength)) };
+    if (z === 'zstd') return { ...header, payload: await zstdCodec().decompress(body) };
     // The byte range bounds the payload's size: one output buffer, nothing to join.
     return { ...header, payload: inflateRawSync(body, { chunkSize: outputSize(header.end - header.start) }) };
   } catch (err) {

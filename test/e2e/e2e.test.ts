@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { Redis } from 'ioredis';
 import { after, afterEach, before, test } from 'node:test';
 import { generate, type GenerateReport } from '../../src/generator/generate.js';
+import { queueKeys } from '../../src/queue/redis/keys.js';
 import { wait } from '../../src/core/wait.js';
 import { fileStatuses } from '../../src/store/status.js';
 import { dropQueue, NATS_URL, REDIS_URL, testQueue } from '../helpers/services.js';
@@ -70,7 +71,7 @@ test('reader and processor with queue.codec zstd: every line exactly once, the m
   const reader = startCli(['reader'], zstdEnv);
   const redis = new Redis(REDIS_URL);
   try {
-    const stream = `${prefix}:chunks`;
+    const { stream } = queueKeys(prefix);
     await until(async () => (await redis.xlen(stream)) > 0, 30_000, 'a message on the queue');
     const [[, fields]] = await redis.xrangeBuffer(stream, '-', '+', 'COUNT', 1);
     const header = JSON.parse(fields[fields.findIndex((f) => f.toString() === 'h') + 1].toString());
