@@ -26,7 +26,7 @@ const { Chunker } = await dist('reader/chunker.js');
 const { configureParsing, DEFAULT_PARSE_SETTINGS, parseChunk } = await dist('processor/parse-chunk.js');
 const { encodeChunk, decodeChunk } = await dist('queue/chunk.js');
 const { LOG_TYPES } = await dist('logtypes/registry.js');
-const { ROLLUPS } = await dist('logtypes/rollups.js');
+const { countWidth, ROLLUPS } = await dist('logtypes/rollups.js');
 const { copyRows, copySqlFor } = await dist('store/copy.js');
 const { initDb } = await dist('store/init.js');
 const { PartitionManager } = await dist('store/partitions.js');
@@ -328,22 +328,23 @@ async function roles() {
   }
 }
 
-/** A batch's rollup counts with repeated keys summed (first and last: min and max), as one chunk's would be. */
+/** A batch's rollup counts with repeated keys summed (first and last: min and max; a presence rollup's keys once), as one chunk's would be. */
 function mergeCounts(counts) {
   return counts.map((c, i) => {
     if (c.rows === 0) return c;
     const firstLast = Boolean(ROLLUPS[i].def.firstLast);
-    const keyCols = c.columns.length - (firstLast ? 3 : 1);
+    const presence = Boolean(ROLLUPS[i].def.presence);
+    const keyCols = c.columns.length - countWidth(ROLLUPS[i].def);
     const cols = c.columns.map((s) => s.split('\n'));
     const byKey = new Map();
     for (let r = 0; r < c.rows; r++) {
       let key = cols[0][r];
       for (let k = 1; k < keyCols; k++) key += '\t' + cols[k][r];
-      const n = Number(cols[keyCols][r]);
       const e = byKey.get(key);
-      if (!e) byKey.set(key, firstLast ? [n, Number(cols[keyCols + 1][r]), Number(cols[keyCols + 2][r])] : [n]);
+      if (presence) byKey.set(key, []); // the key alone
+      else if (!e) byKey.set(key, firstLast ? [Number(cols[keyCols][r]), Number(cols[keyCols + 1][r]), Number(cols[keyCols + 2][r])] : [Number(cols[keyCols][r])]);
       else {
-        e[0] += n;
+        e[0] += Number(cols[keyCols][r]);
         if (firstLast) {
           e[1] = Math.min(e[1], Number(cols[keyCols + 1][r]));
           e[2] = Math.max(e[2], Number(cols[keyCols + 2][r]));

@@ -28,9 +28,15 @@ export const ROLLUPS: readonly Rollup[] = LOG_TYPES.flatMap((type, typeIndex) =>
       if (i < 0) throw new Error(`rollup ${type.name}.${def.name}: no column ${name}`);
       return i;
     };
+    if (def.presence && (def.firstLast || def.rankedBy)) throw new Error(`rollup ${type.name}.${def.name}: a presence rollup keeps no count, so no first/last times or ranking`);
     return { index, typeIndex, type, def, keyIndexes: def.keys.map(col), whereIndex: def.where ? col(def.where.column) : -1 };
   },
 );
+
+/** How many count columns a rollup's rows carry after the bucket and keys: events[, first, last], or none for presence. */
+export function countWidth(def: RollupDef): number {
+  return def.presence ? 0 : def.firstLast ? 3 : 1;
+}
 
 /** The values a rollup's filter accepts, with the watched ports filled in. */
 export function filterValues(r: Rollup, watchedPorts: readonly number[]): readonly (string | number)[] | null {

@@ -67,6 +67,12 @@ export interface RollupDef {
   where?: { column: string; values: readonly (string | number)[] | 'watchedPorts' };
   /** Also keep the first and the last event time. */
   firstLast?: boolean;
+  /**
+   * Keep only that the key was seen in the bucket, no count (e.g. distinct clients of a domain):
+   * a key met again leaves its row as it is (ON CONFLICT DO NOTHING) instead of updating it,
+   * which PostgreSQL does for less. Not with firstLast or rankedBy.
+   */
+  presence?: boolean;
   /** An index for "top N by events" (e.g. 'dst_port, events DESC, src_ip, dst_ip'): a ranking read off its first entries. */
   rankedBy?: string;
   /** The question it answers. */

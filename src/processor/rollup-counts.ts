@@ -4,9 +4,10 @@
  * record: that allocation, and structured-cloning the maps, cost more than the counting). When
  * the chunk is done, each rollup becomes one newline-joined string per column (values never hold
  * a newline: lines are split on it), which cross the thread boundary as strings and go to
- * PostgreSQL as they are; duplicates across a batch's chunks are summed there (GROUP BY).
+ * PostgreSQL as they are; duplicates across a batch's chunks are summed there (GROUP BY). A
+ * presence rollup's keys go without their counts.
  */
-import { filterValues, ROLLUPS } from '../logtypes/rollups.js';
+import { countWidth, filterValues, ROLLUPS } from '../logtypes/rollups.js';
 import type { Value } from '../logtypes/types.js';
 import type { RollupColumns } from '../store/rows.js';
 
@@ -96,7 +97,8 @@ export class RollupCounter {
   columns(): RollupColumns[] {
     return ROLLUPS.map((r, i) => {
       const depth = r.def.keys.length; // levels below the bucket
-      const cols: string[][] = Array.from({ length: 1 + depth + (r.def.firstLast ? 3 : 1) }, () => []);
+      const presence = Boolean(r.def.presence);
+      const cols: string[][] = Array.from({ length: 1 + depth + countWidth(r.def) }, () => []);
       const path: unknown[] = [];
       const walk = (level: Level, d: number) => {
         for (const [k, v] of level) {
@@ -104,6 +106,7 @@ export class RollupCounter {
           if (d < depth) walk(v as Level, d + 1);
           else {
             for (let c = 0; c <= depth; c++) cols[c].push(String(path[c]));
+            if (presence) continue; // the key alone
             if (typeof v === 'number') cols[depth + 1].push(String(v));
             else {
               const [n, first, last] = v as [number, number, number];

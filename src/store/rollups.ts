@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import { LOG_TYPES } from '../logtypes/registry.js';
 import type { LogType } from '../logtypes/types.js';
-import { filterValues, ROLLUPS, type Rollup } from '../logtypes/rollups.js';
+import { countWidth, filterValues, ROLLUPS, type Rollup } from '../logtypes/rollups.js';
 import type { RollupColumns } from './rows.js';
 import { BOOK_SCHEMA, bucketColumn, rollupTable, sqlType } from './schema.js';
 
@@ -16,15 +16,16 @@ const HOUR_MS = 3_600_000;
 export function upsertSql(r: Rollup, first: number): { sql: string; params: number } {
   const bucket = bucketColumn(r.def);
   const keys = r.def.keys.map((k) => ({ name: k, type: sqlType(r.type, r.type.columns.find((c) => c.name === k)!) }));
-  const n = (1 + keys.length + (r.def.firstLast ? 3 : 1));
+  const presence = Boolean(r.def.presence);
+  const n = 1 + keys.length + countWidth(r.def);
   const col = (i: number) => `string_to_table($${first + i}, E'\\n')`;
   // The bucket arrives as hours or days since the epoch, first and last as epoch milliseconds.
   const bucketExpr = r.def.grain === 'hour' ? `to_timestamp(b::bigint * 3600)` : r.def.grain === 'day' ? `date '1970-01-01' + b::int` : null;
   const inputs = Array.from({ length: n }, (_, i) => col(i));
-  const aliases = ['b', ...keys.map((_, i) => `k${i}`), 'n', ...(r.def.firstLast ? ['f', 'l'] : [])];
+  const aliases = ['b', ...keys.map((_, i) => `k${i}`), ...(presence ? [] : ['n']), ...(r.def.firstLast ? ['f', 'l'] : [])];
   const groupCols = [...(bucketExpr ? [bucketExpr] : []), ...keys.map((k, i) => `k${i}::${k.type}`)];
-  const select = [...groupCols, 'sum(n::bigint)', ...(r.def.firstLast ? ['to_timestamp(min(f::bigint) / 1000.0)', 'to_timestamp(max(l::bigint) / 1000.0)'] : [])];
-  const names = [...(bucket ? [bucket.name] : []), ...keys.map((k) => k.name), 'events', ...(r.def.firstLast ? ['first_seen', 'last_seen'] : [])];
+  const select = [...groupCols, ...(presence ? [] : ['sum(n::bigint)']), ...(r.def.firstLast ? ['to_timestamp(min(f::bigint) / 1000.0)', 'to_timestamp(max(l::bigint) / 1000.0)'] : [])];
+  const names = [...(bucket ? [bucket.name] : []), ...keys.map((k) => k.name), ...(presence ? [] : ['events']), ...(r.def.firstLast ? ['first_seen', 'last_seen'] : [])];
   const pk = [...keys.map((k) => k.name), ...(bucket ? [bucket.name] : [])];
   const set = ['events = c.events + EXCLUDED.events', ...(r.def.firstLast ? ['first_seen = least(c.first_seen, EXCLUDED.first_seen)', 'last_seen = greatest(c.last_seen, EXCLUDED.last_seen)'] : [])];
   return {
@@ -33,7 +34,7 @@ export function upsertSql(r: Rollup, first: number): { sql: string; params: numb
     sql: `INSERT INTO ${rollupTable(r.type, r.def)} AS c (${names.join(', ')})
        SELECT ${select.join(', ')} FROM ROWS FROM (${inputs.join(', ')}) AS u(${aliases.join(', ')})
        GROUP BY ${groupCols.map((_, i) => i + 1).join(', ')} ORDER BY ${pk.map((p) => names.indexOf(p) + 1).join(', ')}
-       ON CONFLICT (${pk.join(', ')}) DO UPDATE SET ${set.join(', ')}`,
+       ON CONFLICT (${pk.join(', ')}) ${presence ? 'DO NOTHING' : `DO UPDATE SET ${set.join(', ')}`}`,
     params: n,
   };
 }
@@ -66,7 +67,7 @@ export async function writeRollups(client: pg.ClientBase, hours: Map<number, [ho
     (params[2] as number[]).push(n);
   }
   ROLLUPS.forEach((r, i) => {
-    const width = 1 + r.def.keys.length + (r.def.firstLast ? 3 : 1);
+    const width = 1 + r.def.keys.length + countWidth(r.def);
     // No rows: empty columns give empty string_to_table results.
     for (let c = 0; c < width; c++) params.push(counts[i].rows ? counts[i].columns[c] : null);
   });
@@ -85,7 +86,10 @@ export function rollupSourceSql(r: Rollup, watchedPorts: readonly number[]): str
     ...r.def.keys.map((k) => `${k} IS NOT NULL`),
     ...(values ? [`${r.def.where!.column} IN (${values.map((v) => (typeof v === 'number' ? String(v) : `'${v.replace(/'/g, "''")}'`)).join(', ')})`] : []),
   ];
-  const cols = [...(bucket ? [`${bucketExpr} AS ${bucket.name}`] : []), ...r.def.keys, 'count(*)::bigint AS events', ...(r.def.firstLast ? ['min(ts) AS first_seen', 'max(ts) AS last_seen'] : [])];
+  const cols = [
+    ...(bucket ? [`${bucketExpr} AS ${bucket.name}`] : []), ...r.def.keys, ...(r.def.presence ? [] : ['count(*)::bigint AS events']),
+    ...(r.def.firstLast ? ['min(ts) AS first_seen', 'max(ts) AS last_seen'] : []),
+  ];
   return `SELECT ${cols.join(', ')} FROM public.${r.type.table} WHERE ${where.join(' AND ')} GROUP BY ${[...(bucket ? [bucket.name] : []), ...r.def.keys].join(', ')}`;
 }
 
@@ -102,7 +106,7 @@ async function differences(client: pg.ClientBase, a: string, b: string): Promise
 }
 
 const rollupColumnList = (r: Rollup) =>
-  [...(bucketColumn(r.def) ? [bucketColumn(r.def)!.name] : []), ...r.def.keys, 'events', ...(r.def.firstLast ? ['first_seen', 'last_seen'] : [])].join(', ');
+  [...(bucketColumn(r.def) ? [bucketColumn(r.def)!.name] : []), ...r.def.keys, ...(r.def.presence ? [] : ['events']), ...(r.def.firstLast ? ['first_seen', 'last_seen'] : [])].join(', ');
 
 /** Rows in which the rollup and its GROUP BY differ (both ways); 0 when it is right. */
 export function rollupDifferences(client: pg.ClientBase, r: Rollup, watchedPorts: readonly number[]): Promise<number> {

@@ -34,7 +34,7 @@ export const unpackTypeKey = (k: number): [n: number, typeIndex: number] => [Mat
 /** A rollup's counts of a chunk (or a batch): column name → newline-joined values, and how many rows. */
 export interface RollupColumns {
   rows: number;
-  /** bucket (hour or day number since the epoch; absent for 'all'), the key columns, events[, first, last] ms. */
+  /** bucket (hour or day number since the epoch; 0 for 'all'), the key columns, then events[, first, last ms] (none for a presence rollup). */
   columns: string[];
 }
 

@@ -80,14 +80,15 @@ export function rollupDdl(type: LogType, r: RollupDef): string {
   const cols = [
     ...(bucket ? [`  ${bucket.name} ${bucket.type} NOT NULL`] : []),
     ...keyCols,
-    '  events bigint NOT NULL',
+    ...(r.presence ? [] : ['  events bigint NOT NULL']),
     ...(r.firstLast ? ['  first_seen timestamptz NOT NULL', '  last_seen timestamptz NOT NULL'] : []),
     `  PRIMARY KEY (${[...r.keys, ...(bucket ? [bucket.name] : [])].join(', ')})`,
   ];
   // Updated in place by every batch: room on each page lets the updates be HOT (no index entry,
   // old versions pruned as pages are read) instead of growing the table until vacuum. A ranked
-  // rollup's updates change an indexed column, so they cannot be HOT: no room kept.
-  const table = `-- ${r.why}\nCREATE TABLE IF NOT EXISTS ${rollupTable(type, r)} (\n${cols.join(',\n')}\n) WITH (fillfactor = ${r.rankedBy ? 100 : 50});`;
+  // rollup's updates change an indexed column, so they cannot be HOT, and a presence rollup's
+  // rows are never updated: no room kept.
+  const table = `-- ${r.why}\nCREATE TABLE IF NOT EXISTS ${rollupTable(type, r)} (\n${cols.join(',\n')}\n) WITH (fillfactor = ${r.rankedBy || r.presence ? 100 : 50});`;
   if (!r.rankedBy) return table;
   return `${table}\nCREATE INDEX IF NOT EXISTS ${type.name}_${r.name}_ranked ON ${rollupTable(type, r)} (${r.rankedBy});`;
 }
@@ -222,7 +223,8 @@ export function schemaMarkdown(): string {
     for (const r of type.rollups ?? []) {
       const by = [...(bucketColumn(r) ? [bucketColumn(r)!.name] : []), ...r.keys].join(', ');
       const where = r.where ? ` where ${r.where.column} in ${Array.isArray(r.where.values) ? r.where.values.join(', ') : 'rollups.watchedPorts'}` : '';
-      out.push(`- rollup \`${rollupTable(type, r)}\` (${by}: events${r.firstLast ? ', first and last seen' : ''}${where}): ${r.why}`);
+      const what = r.presence ? 'seen' : `events${r.firstLast ? ', first and last seen' : ''}`;
+      out.push(`- rollup \`${rollupTable(type, r)}\` (${by}: ${what}${where}): ${r.why}`);
     }
     out.push('');
   }

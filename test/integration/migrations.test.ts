@@ -1,18 +1,22 @@
 /**
  * A database made by the previous release (test/fixtures/schema-v1.sql, with rows) is brought up
- * to date by init-db without losing a row, and the new columns take data; N processes starting
- * at once apply each migration exactly once.
+ * to date by init-db without losing a row, and the new columns take data; so is one of the
+ * release before this one; N processes starting at once apply each migration exactly once.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import pg from 'pg';
 import { LOG_TYPES } from '../../src/logtypes/registry.js';
+import { ROLLUPS } from '../../src/logtypes/rollups.js';
 import { configureParsing, DEFAULT_PARSE_SETTINGS, parseChunk } from '../../src/processor/parse-chunk.js';
 import { copyColumnTypes } from '../../src/store/copy-plan.js';
 import { createPool, withClient } from '../../src/store/db.js';
 import { initDb, schemaVersion } from '../../src/store/init.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/migrations.js';
+import { writeRollups } from '../../src/store/rollups.js';
+import { emptyRollupColumns } from '../../src/store/rows.js';
+import { rollupTable } from '../../src/store/schema.js';
 import { writeRows } from '../helpers/rows.js';
 import { tempDatabase, type TempDatabase } from '../helpers/services.js';
 
@@ -97,6 +101,47 @@ test('init-db migrates a database of the previous release: rows intact, new colu
     assert.equal((await pool.query(`SELECT to_regclass('logpipe.daily_key_counts') AS t`)).rows[0].t, null, 'the old key-count rollup is gone');
 
     assert.deepEqual({ ...(await withClient(pool, initDb)), granted: false }, { createdTables: [], migrated: [], bookkeepingReset: false, granted: false }, 'a second run does nothing (granted: whether the cluster has the roles)');
+  } finally {
+    await pool.end();
+  }
+});
+
+test('version 5 to 6: the (domain, client) pairs keep their rows, lose their count, and a pair met again is left as it is', async () => {
+  const db = await tempDatabase();
+  dbs.push(db);
+  const pool = createPool(db.url, 1);
+  const table = 'logpipe.dns_domain_clients_daily';
+  const columns = async () => (await pool.query(`SELECT attname FROM pg_attribute WHERE attrelid = '${table}'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`)).rows.map((r) => r.attname);
+  try {
+    await withClient(pool, initDb);
+    // The table as version 5 made it: a count per pair, room for its updates.
+    await pool.query(`ALTER TABLE ${table} ADD COLUMN events bigint NOT NULL DEFAULT 0, SET (fillfactor = 50)`);
+    await pool.query(`ALTER TABLE ${table} ALTER COLUMN events DROP DEFAULT`);
+    await pool.query(`DELETE FROM logpipe.schema_migrations WHERE version = 6`);
+    await pool.query(`INSERT INTO ${table} VALUES ('2024-01-15', 'evil.example', '10.0.0.1', 7)`);
+    const r = await withClient(pool, initDb);
+    assert.deepEqual(r.migrated, [MIGRATIONS.find((m) => m.version === 6)!.name]);
+    assert.deepEqual(await columns(), ['day', 'query_domain', 'client_ip']);
+    const dns = ROLLUPS.find((x) => x.def.presence)!;
+    assert.equal(rollupTable(dns.type, dns.def), table);
+    // A batch naming the pair again and a new one: one row added, the old one as it was.
+    const counts = emptyRollupColumns();
+    counts[dns.index] = { rows: 3, columns: ['19737\n19737\n19737', 'evil.example\nevil.example\nevil.example', '10.0.0.1\n10.0.0.2\n10.0.0.2'] };
+    await withClient(pool, (c) => writeRollups(c, new Map([[1, [473_688, 1, 3]]]), counts));
+    assert.deepEqual((await pool.query(`SELECT day::text, query_domain, client_ip FROM ${table} ORDER BY client_ip`)).rows, [
+      { day: '2024-01-15', query_domain: 'evil.example', client_ip: '10.0.0.1' },
+      { day: '2024-01-15', query_domain: 'evil.example', client_ip: '10.0.0.2' },
+    ]);
+    const fresh = await tempDatabase();
+    dbs.push(fresh);
+    const freshPool = createPool(fresh.url, 1);
+    try {
+      await withClient(freshPool, initDb);
+      const reloptions = async (p: pg.Pool) => (await p.query(`SELECT reloptions FROM pg_class WHERE oid = '${table}'::regclass`)).rows[0].reloptions;
+      assert.deepEqual(await reloptions(pool), await reloptions(freshPool), 'the same storage settings as a fresh database');
+    } finally {
+      await freshPool.end();
+    }
   } finally {
     await pool.end();
   }

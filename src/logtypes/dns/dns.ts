@@ -148,8 +148,8 @@ export const dns: LogType = {
       why: 'Q2B a list of IOC domains: queries, first and last seen per domain per hour',
     },
     {
-      name: 'domain_clients_daily', grain: 'day', keys: ['query_domain', 'client_ip'],
-      why: 'Q2B a list of IOC domains: distinct clients, exact, from the (domain, client) pairs of each day',
+      name: 'domain_clients_daily', grain: 'day', keys: ['query_domain', 'client_ip'], presence: true,
+      why: 'Q2B a list of IOC domains: distinct clients, exact, from the (domain, client) pairs seen each day',
     },
   ],
   programs: ['named'],
