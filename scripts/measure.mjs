@@ -9,7 +9,7 @@
  *   node scripts/measure.mjs codecs       [--data DIR] [--rounds N]  queue codecs: CPU to compress / decompress, size
  *   node scripts/measure.mjs copy-formats [--data DIR] [--rounds N]  PostgreSQL alone: COPY of the same rows, text vs binary
  *   node scripts/measure.mjs rollups      [--data DIR] [--rounds N]  each rollup's upserts (their SELECT taken apart), and merging a batch's counts first
- *   node scripts/measure.mjs roles        [--data DIR] [--rounds N] [--run] --variants "A;B"  reader + processor (or run), variant against variant
+ *   node scripts/measure.mjs roles        [--data DIR] [--rounds N] [--run] [--metrics] --variants "A;B"  reader + processor (or run), variant against variant
  *
  * PostgreSQL: DATABASE_URL (an administrator's; default postgres://postgres@127.0.0.1:5432/postgres),
  * where a database of its own is created and dropped (Redis for `roles`: REDIS_URL). Figures are
@@ -232,7 +232,8 @@ const measures = {
  * launching the reader to its exit, which waits for every line to be committed), or with --run
  * one `logpipe run` on its in-process queue. A variant is a space-separated list of environment settings (any logpipe
  * variable, LOGPIPE_CONFIG=FILE, or one the runtime reads such as MALLOC_ARENA_MAX=2), and
- * ROOT=DIR to run another checkout's build. Reported per variant, medians: wall seconds,
+ * ROOT=DIR to run another checkout's build; metrics off unless --metrics (then each role's
+ * default: a processor serves them). Reported per variant, medians: wall seconds,
  * PostgreSQL's CPU, the WAL written (MB and full-page images), each process's CPU and peak RSS.
  */
 async function roles() {
@@ -280,7 +281,9 @@ async function roles() {
     url.pathname = `/${name}`;
     // `run` gets no queue URL: its in-process queue, as a user runs it on one machine.
     const queue = oneProcess ? {} : { REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' };
-    const base = { DATABASE_URL: url.toString(), LOG_DIR: resolve(dir), LOGPIPE_QUEUE_PREFIX: name, ...queue, LOGPIPE_METRICS_PORT: '0', ...env };
+    // --metrics: each role as it starts by default (a processor serves /metrics on its port), as the benchmark runs them.
+    const metrics = args.includes('--metrics') ? {} : { LOGPIPE_METRICS_PORT: '0' };
+    const base = { DATABASE_URL: url.toString(), LOG_DIR: resolve(dir), LOGPIPE_QUEUE_PREFIX: name, ...queue, ...metrics, ...env };
     try {
       if ((await start(root, ['init-db'], base, 'init').exited) !== 0) throw new Error('init-db failed');
       let processor = null;

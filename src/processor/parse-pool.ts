@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../core/logger.js';
 import { BadChunk, type EncodedChunk } from '../queue/chunk.js';
 import { DEFAULT_PARSE_SETTINGS, type ParseSettings, type PrepareMode } from './parse-chunk.js';
-import { fromWire, type ParseReply, type ParseRequest, type PreparedChunk } from './parse-wire.js';
+import { fromWire, type ParseReply, type ParseRequest, type PreparedChunk, type RecycleRequest } from './parse-wire.js';
 
 /** The worker script next to this module: the bundle's or the compiled one. */
 function workerUrl(): URL {
@@ -34,6 +34,7 @@ const DEATH_WINDOW_MS = 10_000;
 export class ParsePool {
   private readonly threads: Thread[] = [];
   private nextId = 0;
+  private nextRecycle = 0;
   private closed = false;
   private deaths: number[] = [];
   /** Set when threads keep dying: every parse fails with it (the processor stops) rather than respawn forever. */
@@ -97,6 +98,16 @@ export class ParsePool {
       const body = new Uint8Array(message.body);
       t.worker.postMessage({ id, header: message.header, body, mode } satisfies ParseRequest, [body.buffer]);
     });
+  }
+
+  /**
+   * Moves committed rows' segments back to a parse thread, which writes the next chunks into
+   * them. The caller must be done with every row in them: they are detached here (empty).
+   */
+  recycle(segments: ArrayBuffer[]): void {
+    if (segments.length === 0 || this.closed || this.broken) return;
+    const t = this.threads[this.nextRecycle++ % this.threads.length];
+    t.worker.postMessage({ recycle: segments } satisfies RecycleRequest, segments);
   }
 
   /** Stops the threads; safe to call twice. */

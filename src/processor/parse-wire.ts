@@ -1,6 +1,7 @@
 /**
  * What crosses between the processor's main thread and its parse threads: an encoded chunk one
- * way, its COPY rows and counts the other, with the buffers moved (transferred), not copied.
+ * way, its COPY rows and counts the other, with the buffers moved (transferred), not copied;
+ * and, once committed, the rows' segments back, to be written again.
  */
 import type { FileRange } from '../core/range.js';
 import type { ChunkHeader } from '../queue/chunk.js';
@@ -15,6 +16,11 @@ export interface ParseRequest {
   header: string;
   body: Uint8Array;
   mode: PrepareMode;
+}
+
+/** Segments of committed rows, moved back to a parse thread to be written again (src/store/copy-buffer.ts). */
+export interface RecycleRequest {
+  recycle: ArrayBuffer[];
 }
 
 /** A chunk ready for the ledger: its header (range and context), the parts to write, its rows. */

@@ -6,7 +6,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { LOG_TYPES } from '../logtypes/registry.js';
 import { BadChunk, decodeChunk } from '../queue/chunk.js';
 import { configureParsing, parseChunk, prepareChunk, type ParseSettings } from './parse-chunk.js';
-import { toTransfer, type ParseReply, type ParseRequest } from './parse-wire.js';
+import { reuseSegments } from '../store/copy-buffer.js';
+import { toTransfer, type ParseReply, type ParseRequest, type RecycleRequest } from './parse-wire.js';
 
 const port = parentPort;
 if (!port) throw new Error('parse-worker runs as a worker thread of the processor');
@@ -29,7 +30,12 @@ function warmUp(lines = 5_000): void {
 }
 warmUp();
 
-port.on('message', async ({ id, header, body, mode }: ParseRequest) => {
+port.on('message', async (msg: ParseRequest | RecycleRequest) => {
+  if ('recycle' in msg) {
+    reuseSegments(msg.recycle);
+    return;
+  }
+  const { id, header, body, mode } = msg;
   let reply: ParseReply;
   try {
     const { payload, ...chunkHeader } = await decodeChunk({ header, body });

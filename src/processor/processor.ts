@@ -12,6 +12,7 @@ import type { Logger } from '../core/logger.js';
 import { LOG_TYPES } from '../logtypes/registry.js';
 import { NoMetrics, type Metrics } from '../metrics/metrics.js';
 import type { ChunkQueue } from '../queue/types.js';
+import { segmentsOf } from '../store/copy-buffer.js';
 import type { CommitCounts, CommitOutcome } from '../store/ledger.js';
 import { PartitionManager } from '../store/partitions.js';
 import { Committer } from './commit-policy.js';
@@ -31,7 +32,7 @@ export class Processor {
   constructor(
     pool: pg.Pool,
     private readonly queue: ChunkQueue,
-    parser: ParsePool,
+    private readonly parser: ParsePool,
     private readonly config: Config,
     private readonly log: Logger,
     private readonly metrics: Metrics = new NoMetrics(),
@@ -77,6 +78,8 @@ export class Processor {
     const batch = taken.flatMap((t) => (t.pending ? [t.pending] : []));
     // Stopping before the commit: leave the messages pending for redelivery.
     if (batch.length > 0 && !(await this.committer.commit(batch))) return false;
+    // Committed (or dropped): nothing reads these rows again; their memory goes back to be written again.
+    this.parser.recycle(segmentsOf(batch.flatMap((p) => [...p.prepared.rows.rows, p.prepared.rows.quarantine])));
     try {
       await this.queue.ack(taken.map((t) => t.id));
     } catch (err) {

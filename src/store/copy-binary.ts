@@ -6,9 +6,8 @@
  * PostgreSQL's text input makes of the same value (test/integration/copy-format.test.ts compares them).
  */
 import type { PgType, Value } from '../logtypes/types.js';
-import { CopyBuffer } from './copy-buffer.js';
+import { CopyBuffer, newSegment, reuseSegments } from './copy-buffer.js';
 
-const SEGMENT_BYTES = 256 * 1024;
 /** PostgreSQL's epoch (2000-01-01 UTC) in Unix milliseconds. */
 const PG_EPOCH_MS = 946_684_800_000;
 const TWO_32 = 4_294_967_296;
@@ -132,8 +131,7 @@ export class BinaryRows {
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     if (this.pos > 0) this.segments.push(this.buf.subarray(0, this.pos));
-    // Own memory (not Node's shared pool), so the segment can move to the main thread whole.
-    this.buf = Buffer.from(new ArrayBuffer(Math.max(SEGMENT_BYTES, n)));
+    this.buf = newSegment(n);
     this.view = new DataView(this.buf.buffer);
     this.pos = 0;
   }
@@ -253,8 +251,14 @@ export class BinaryRows {
     if (this.pos > 0) {
       const written = this.buf.subarray(0, this.pos);
       // Mostly empty: copied to its size, so no unused space crosses threads.
-      this.segments.push(this.pos < this.buf.length / 2 ? Buffer.from(written) : written);
+      if (this.pos < this.buf.length / 2) {
+        this.segments.push(Buffer.from(written));
+        reuseSegments([this.buf.buffer as ArrayBuffer]); // copied out: written again by the next chunk
+      } else this.segments.push(written);
     }
+    // Ends writing: the segment is sent or given back, so a row after this starts a new one.
+    this.buf = Buffer.alloc(0);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, 0);
     this.pos = 0;
     return CopyBuffer.of(this.segments, this.rows, 'binary');
   }

@@ -1,7 +1,8 @@
 /**
  * Parse threads: a chunk parsed on a worker thread comes back exactly as parsing it inline gives
  * it (bytes, counts, rollups), messages that are not chunks are told apart from bugs, answers
- * never go to the wrong caller, and a thread that dies is replaced.
+ * never go to the wrong caller, committed rows' memory goes back to be written again, and a
+ * thread that dies is replaced.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,10 +11,12 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { generate } from '../../src/generator/generate.js';
 import { createLogger } from '../../src/core/logger.js';
+import { LOG_TYPES } from '../../src/logtypes/registry.js';
 import { parseChunk } from '../../src/processor/parse-chunk.js';
 import { ParsePool } from '../../src/processor/parse-pool.js';
 import { BadChunk, CODECS, encodeChunk, type Chunk } from '../../src/queue/chunk.js';
 import { Chunker } from '../../src/reader/chunker.js';
+import { segmentsOf } from '../../src/store/copy-buffer.js';
 import type { ChunkRows } from '../../src/store/rows.js';
 
 let dir: string;
@@ -54,6 +57,26 @@ for (const codec of CODECS) test(`a chunk parsed on a thread equals the chunk pa
       assert.deepEqual(p.segments, inline.segments, `chunk ${i}: segments`);
       assert.deepEqual(comparable(p.rows), comparable(inline.rows), `chunk ${i}: rows`);
     });
+  } finally {
+    await pool.close();
+  }
+});
+
+test('committed rows\' segments go back to the threads (moved: empty here) and the chunks after them come out the same', async () => {
+  const pool = new ParsePool(1, log);
+  try {
+    // Chunks of 5,000 clean lines, as the reader cuts them: big enough to fill whole segments.
+    const lines = LOG_TYPES.flatMap((t) => t.examples);
+    const payload = Buffer.from(Array.from({ length: 5_000 }, (_, i) => lines[i % lines.length]).join('\n') + '\n');
+    const encoded = await Promise.all([1, 2, 3].map((fileId) => encodeChunk({ fileId, start: 0, end: payload.length, firstLine: 1, lineCount: 5_000, payload })));
+    const first = await Promise.all(encoded.map((m) => pool.prepare(m)));
+    const expected = first.map((p) => comparable(p.rows));
+    const whole = segmentsOf(first.flatMap((p) => [...p.rows.rows, p.rows.quarantine]));
+    assert.ok(whole.length > 0, 'the chunks filled whole segments');
+    pool.recycle(whole);
+    assert.ok(whole.every((s) => s.byteLength === 0), 'moved to the thread, detached here');
+    const again = await Promise.all(encoded.map((m) => pool.prepare(m)));
+    again.forEach((p, i) => assert.deepEqual(comparable(p.rows), expected[i], `chunk ${i}`));
   } finally {
     await pool.close();
   }
