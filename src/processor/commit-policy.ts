@@ -5,7 +5,7 @@
  * - a chunk partly committed already (re-cut after a restart): prepare its uncommitted lines, commit again;
  * - the file's bookkeeping is gone (foreign key: the database was reset): the chunks belong to nothing, drop them;
  * - a partition missing (dropped under us): forget the known partitions, make them again, retry (a few times);
- * - a table or the schema missing, or a right: stop with what to run (`init-db`) or grant; a processor makes no schema;
+ * - a table, a column or the schema missing, or a right: stop with what to run (`init-db`) or grant; a processor makes no schema;
  * - PostgreSQL unreachable, restarting, a deadlock or serialization failure: wait (backoff) and retry;
  * - anything else refused in a batch of several: commit them one at a time, to find the chunk at fault;
  * - one chunk refused though every value was validated: quarantine its lines, with the error, rather than block the queue;
@@ -49,7 +49,8 @@ export function remedyFor(err: unknown, a: Attempt): Remedy {
   if (code === SQLSTATE.CHECK_VIOLATION && a.recreated < MAX_RECREATES) return 'partitions';
   // 42P01/3F000: a table or the schema is gone; 42501: a right is missing. Only an administrator can fix either.
   // 08P01/22P03: binary rows the table's columns do not take (they changed since the processor started).
-  if (isMissingRelation(err) || code === SQLSTATE.INSUFFICIENT_PRIVILEGE || isColumnMismatch(err)) return 'stop';
+  // 42703: a column the processor writes is not there (a schema of another release).
+  if (isMissingRelation(err) || code === SQLSTATE.INSUFFICIENT_PRIVILEGE || code === SQLSTATE.UNDEFINED_COLUMN || isColumnMismatch(err)) return 'stop';
   if (isTransientPgError(err)) return 'retry';
   if (a.size > 1) return 'bisect';
   return a.quarantined ? 'fail' : 'quarantine';
@@ -122,9 +123,11 @@ export class Committer {
             throw new ServiceError(
               e.code === SQLSTATE.INSUFFICIENT_PRIVILEGE
                 ? `PostgreSQL at ${poolWhere(this.pool)} refused a write: ${e.message} (as an administrator: \`logpipe init-db --roles\`, and GRANT logpipe_ingest to this user)`
-                : isColumnMismatch(e)
-                  ? `PostgreSQL at ${poolWhere(this.pool)} refused the binary COPY rows: ${e.message} (the log tables' columns changed since this processor started: restart it); the batch stays in the queue`
-                  : `the schema in ${poolWhere(this.pool)} is incomplete: ${e.message} (as an administrator: \`logpipe init-db\`); the batch stays in the queue`,
+                : e.code === SQLSTATE.UNDEFINED_COLUMN
+                  ? `the schema in ${poolWhere(this.pool)} lacks a column this processor writes: ${e.message} (an older schema: \`logpipe init-db\` of this release; a newer one: upgrade the processor); the batch stays in the queue`
+                  : isColumnMismatch(e)
+                    ? `PostgreSQL at ${poolWhere(this.pool)} refused the binary COPY rows: ${e.message} (the log tables' columns changed since this processor started: restart it); the batch stays in the queue`
+                    : `the schema in ${poolWhere(this.pool)} is incomplete: ${e.message} (as an administrator: \`logpipe init-db\`); the batch stays in the queue`,
             );
           case 'retry':
             if (this.hooks.stopping() && attempt > 1) return false;

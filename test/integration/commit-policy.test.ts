@@ -109,6 +109,15 @@ test('a table whose columns changed under the processor (binary rows it no longe
   assert.equal((await pool.query('SELECT count(*)::int AS n FROM logpipe.quarantine')).rows[0].n, 0);
 });
 
+test('a schema of another release (a column the processor writes is gone) stops it; nothing is written or quarantined', async (t) => {
+  const { pool, fileId, committer } = await setup(t);
+  const all = await pending(fileId, 1000);
+  await pool.query('ALTER TABLE logpipe.firewall_sources_daily DROP COLUMN events');
+  await assert.rejects(committer.commit(all), /lacks a column this processor writes: column "events" .*does not exist \(an older schema: `logpipe init-db` of this release; a newer one: upgrade the processor\); the batch stays in the queue/);
+  assert.equal((await pool.query('SELECT count(*)::int AS n FROM logpipe.chunks')).rows[0].n, 0);
+  assert.equal((await pool.query('SELECT count(*)::int AS n FROM logpipe.quarantine')).rows[0].n, 0);
+});
+
 test('chunks of a file no longer registered are dropped, nothing written', async (t) => {
   const { pool, fileId, committer, outcomes } = await setup(t);
   const orphans = await pending(fileId + 1000, 1000);

@@ -14,6 +14,7 @@ test('each failure has its remedy', () => {
   assert.equal(remedyFor(pgError('42P01'), first), 'stop', 'a table is missing: init-db is the administrator\'s');
   assert.equal(remedyFor(pgError('3F000'), first), 'stop', 'the schema is missing');
   assert.equal(remedyFor(pgError('42501'), first), 'stop', 'a right is missing');
+  assert.equal(remedyFor(pgError('42703'), { ...first, size: 1 }), 'stop', 'a column the processor writes is missing (another release\'s schema): not the rows\' fault');
   assert.equal(remedyFor(pgError('08P01'), first), 'stop', 'binary rows the columns do not take: restart, not retry');
   assert.equal(remedyFor(pgError('22P03'), { ...first, size: 1 }), 'stop', 'nor quarantine: the rows are not at fault');
   for (const code of ['08006', '57P01', '53300', '40001', '40P01']) assert.equal(remedyFor(pgError(code), first), 'retry', code);
