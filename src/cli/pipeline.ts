@@ -59,7 +59,7 @@ async function parserFor(config: Config, s: Services, log: Logger): Promise<Pars
     }
     const settings: ParseSettings = { watchedPorts: s.watchedPorts, copyFormat: config.processor.copyFormat, copyTypes: plan.types };
     configureParsing(settings);
-    return new ParsePool(config.processor.parseThreads, log, undefined, settings);
+    return new ParsePool(config.processor.parseThreads, log, undefined, settings, config.processor.parseYoungGenerationMb);
   } catch (err) {
     await s.close();
     throw err;

@@ -61,6 +61,7 @@ const ENV_SETTINGS: Record<string, [path: string, kind: Kind]> = {
   LOGPIPE_BATCH_CHUNKS: ['processor.batchChunks', 'int'],
   LOGPIPE_PROCESSOR_CONCURRENCY: ['processor.concurrency', 'int'],
   LOGPIPE_PARSE_THREADS: ['processor.parseThreads', 'int'],
+  LOGPIPE_PARSE_YOUNG_GENERATION_MB: ['processor.parseYoungGenerationMb', 'int'],
   LOGPIPE_COPY_FORMAT: ['processor.copyFormat', 'string'],
   LOGPIPE_FOLLOW: ['reader.follow', 'bool'],
   LOGPIPE_WATCHED_PORTS: ['rollups.watchedPorts', 'intList'],

@@ -5,7 +5,7 @@
  * thread only moves bytes. Rows come back as transferred buffers, not copies.
  */
 import { existsSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from '../core/logger.js';
 import { BadChunk, type EncodedChunk } from '../queue/chunk.js';
 import { DEFAULT_PARSE_SETTINGS, type ParseSettings, type PrepareMode } from './parse-chunk.js';
@@ -46,12 +46,15 @@ export class ParsePool {
     private readonly script: URL = workerUrl(),
     /** What every thread parses with (the database's watched ports, the COPY format). */
     private readonly settings: ParseSettings = DEFAULT_PARSE_SETTINGS,
+    /** Each thread's V8 young generation in MB (processor.parseYoungGenerationMb); V8's default when unset. */
+    private readonly youngGenerationMb?: number,
   ) {
     for (let i = 0; i < size; i++) this.threads.push(this.start());
   }
 
   private start(): Thread {
-    const t: Thread = { worker: new Worker(this.script, { workerData: { settings: this.settings } }), pending: new Map() };
+    const resourceLimits = this.youngGenerationMb ? { maxYoungGenerationSizeMb: this.youngGenerationMb } : undefined;
+    const t: Thread = { worker: new Worker(this.script, { workerData: { settings: this.settings }, resourceLimits }), pending: new Map() };
     t.worker.unref(); // an idle parse thread never keeps the process alive
     t.worker.on('message', (reply: ParseReply) => {
       const p = t.pending.get(reply.id);
@@ -108,6 +111,11 @@ export class ParsePool {
     if (segments.length === 0 || this.closed || this.broken) return;
     const t = this.threads[this.nextRecycle++ % this.threads.length];
     t.worker.postMessage({ recycle: segments } satisfies RecycleRequest, segments);
+  }
+
+  /** Each thread's V8 limits, as the threads have them (for tests). */
+  resourceLimits(): (ResourceLimits | undefined)[] {
+    return this.threads.map((t) => t.worker.resourceLimits);
   }
 
   /** Stops the threads; safe to call twice. */

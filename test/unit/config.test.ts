@@ -25,6 +25,7 @@ test('defaults apply with an empty environment, nested ones included', () => {
   assert.equal(c.logDir, './data/logs');
   assert.equal(c.chunk.maxLines, 5000);
   assert.equal(c.queue.prefix, 'logpipe');
+  assert.equal(c.processor.parseYoungGenerationMb, 16, 'the parse thread\'s young generation: 16 MB, not V8\'s 48');
 });
 
 test("the seed's variables select servers; DATABASE_URL / REDIS_URL win over them", () => {
@@ -76,6 +77,8 @@ test('config files are typed strictly; the environment is converted to each sett
   assert.equal(loadConfig({ env: { LOGPIPE_FOLLOW: '1' } }).reader.follow, true);
   assert.throws(() => loadConfig({ env: { LOGPIPE_FOLLOW: 'maybe' } }), /reader\.follow.*\(got "maybe" from LOGPIPE_FOLLOW\)/);
   assert.equal(loadConfig({ env: { LOGPIPE_BATCH_CHUNKS: '12' } }).processor.batchChunks, 12);
+  assert.equal(loadConfig({ env: { LOGPIPE_PARSE_YOUNG_GENERATION_MB: '48' } }).processor.parseYoungGenerationMb, 48);
+  assert.throws(() => loadConfig({ env: { LOGPIPE_PARSE_YOUNG_GENERATION_MB: '1' } }), /processor\.parseYoungGenerationMb: Too small.*>=3 \(got 1 from LOGPIPE_PARSE_YOUNG_GENERATION_MB\)/);
   assert.deepEqual(loadConfig({ env: { LOGPIPE_INCLUDE: 'a.log, b.log' } }).input.include, ['a.log', 'b.log']);
 });
 

@@ -82,6 +82,19 @@ test('committed rows\' segments go back to the threads (moved: empty here) and t
   }
 });
 
+test('each thread gets the young generation asked for (processor.parseYoungGenerationMb), V8\'s own otherwise', async () => {
+  const sized = new ParsePool(2, log, undefined, undefined, 16);
+  const plain = new ParsePool(1, log);
+  try {
+    const message = await encodeChunk(chunks[0]);
+    await Promise.all([sized, plain].map((p) => p.prepare(message))); // started and working
+    assert.deepEqual(sized.resourceLimits().map((l) => l?.maxYoungGenerationSizeMb), [16, 16]);
+    assert.notEqual(plain.resourceLimits()[0]?.maxYoungGenerationSizeMb, 16);
+  } finally {
+    await Promise.all([sized.close(), plain.close()]);
+  }
+});
+
 test('messages that are not chunks are BadChunk; the threads keep working', async () => {
   const pool = new ParsePool(1, log);
   try {
