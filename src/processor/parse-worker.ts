@@ -5,8 +5,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { LOG_TYPES } from '../logtypes/registry.js';
 import { BadChunk, decodeChunk } from '../queue/chunk.js';
-import { configureParsing, parseChunk, prepareChunk, type ParseSettings } from './parse-chunk.js';
 import { reuseSegments } from '../store/copy-buffer.js';
+import { configureParsing, parseChunk, prepareChunk, type ParseSettings } from './parse-chunk.js';
 import { toTransfer, type ParseReply, type ParseRequest, type RecycleRequest } from './parse-wire.js';
 
 const port = parentPort;
