@@ -77,20 +77,75 @@ function outputSize(bytes: number): number {
   return Math.min(Math.max(bytes, 64 * 1024), 16 * 1024 * 1024);
 }
 
-/** Runs on a parse thread (src/processor/parse-worker.ts), never the event loop: synchronous but for zstd. */
+/**
+ * Runs on a parse thread (src/processor/parse-worker.ts), never the event loop: synchronous but
+ * for zstd. A chunk's lines are never more bytes than its range in the file (long lines are cut
+ * shorter), so a body that would decompress to more is refused before it is decompressed: a
+ * message that expands without bound (forged, or corrupt) must not take the parse thread's
+ * memory, or every processor it is delivered to.
+ */
 export async function decodeChunk(encoded: { header: string; body: Uint8Array }): Promise<Chunk> {
   try {
     const { z, ...header } = JSON.parse(encoded.header) as ChunkHeader;
+    const limit = header.end - header.start;
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new Error(`byte range ${header.start}-${header.end}`);
     // A Buffer over the body's bytes, not a copy.
     const body = Buffer.from(encoded.body.buffer, encoded.body.byteOffset, encoded.body.byteLength);
-    if (z === 'none') return { ...header, payload: body };
-    if (z === 'lz4') return { ...header, payload: lz4Codec().uncompressSync(body) };
-    if (z === 'zstd') return { ...header, payload: await zstdCodec().decompress(body) };
-    // The byte range bounds the payload's size: one output buffer, nothing to join.
-    return { ...header, payload: inflateRawSync(body, { chunkSize: outputSize(header.end - header.start) }) };
+    const payload = await decompress(z, body, limit);
+    if (payload.length > limit) throw new Error(`${payload.length} bytes of lines for a range of ${limit}`);
+    return { ...header, payload };
   } catch (err) {
     throw new BadChunk(`not a logpipe chunk: ${(err as Error).message}`);
   }
+}
+
+async function decompress(z: ChunkHeader['z'], body: Buffer, limit: number): Promise<Buffer> {
+  if (z === 'none') return body;
+  if (z === 'lz4') {
+    // lz4-napi's format starts with the decompressed size (4 bytes, little-endian), which it allocates.
+    if (body.length < 4 || body.readUInt32LE(0) > limit) throw new Error(`lz4 body declares more bytes than the chunk's range of ${limit}`);
+    return lz4Codec().uncompressSync(body);
+  }
+  if (z === 'zstd') {
+    if (zstdBound(body) > limit + ZSTD_BLOCK_MAX) throw new Error(`zstd body may hold more bytes than the chunk's range of ${limit}`);
+    return zstdCodec().decompress(body);
+  }
+  // The byte range bounds the payload's size: one output buffer, nothing to join.
+  return inflateRawSync(body, { chunkSize: outputSize(limit), maxOutputLength: Math.max(limit, 1) });
+}
+
+/** zstd's largest block, decompressed (its format's Block_Maximum_Size). */
+const ZSTD_BLOCK_MAX = 128 * 1024;
+
+/**
+ * The most bytes a zstd body can decompress to, from its frame and block headers alone (RFC 8878
+ * §3.1): raw and RLE blocks say their size, a compressed block is at most 128 KB. Infinity for
+ * anything else (skippable or unknown frames, a reserved block type, a body cut short).
+ */
+function zstdBound(b: Buffer): number {
+  let pos = 0;
+  let out = 0;
+  while (pos < b.length) {
+    if (pos + 5 > b.length || b.readUInt32LE(pos) !== 0xfd2fb528) return Infinity;
+    const fhd = b[pos + 4];
+    const single = (fhd >> 5) & 1;
+    const fcsFlag = fhd >> 6;
+    pos += 5 + (single ? 0 : 1) + [0, 1, 2, 4][fhd & 3] + (fcsFlag === 0 ? single : 1 << fcsFlag);
+    for (let last = 0; !last; ) {
+      if (pos + 3 > b.length) return Infinity;
+      const h = b[pos] | (b[pos + 1] << 8) | (b[pos + 2] << 16);
+      const type = (h >> 1) & 3;
+      const size = h >>> 3;
+      last = h & 1;
+      pos += 3;
+      if (type === 0) (out += size), (pos += size); // raw
+      else if (type === 1) (out += size), (pos += 1); // RLE: one byte, repeated
+      else if (type === 2) (out += ZSTD_BLOCK_MAX), (pos += size); // compressed
+      else return Infinity;
+    }
+    if ((fhd >> 2) & 1) pos += 4; // content checksum
+  }
+  return pos === b.length ? out : Infinity;
 }
 
 /** Room a message needs besides its lines: the header, and a codec's worst case on incompressible bytes (deflate ~0.03%, lz4 and zstd ~0.4%). */

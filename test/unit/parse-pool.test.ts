@@ -115,6 +115,32 @@ test('messages that are not chunks are BadChunk; the threads keep working', asyn
   }
 });
 
+test('a body that would decompress to more than its chunk\'s byte range is refused before it is (a decompression bomb), for every codec', async () => {
+  const pool = new ParsePool(1, log);
+  try {
+    // 64 MB of one byte under the header of a 1,000-line chunk: what a forged or corrupt message could carry.
+    const huge: Chunk = { ...chunks[0], payload: Buffer.alloc(64 * 1024 * 1024, 0x61) };
+    // Refused from the sizes the body declares (lz4, zstd), while inflating (deflate), or by its length (none).
+    const why = { lz4: /lz4 body declares more bytes/, zstd: /zstd body may hold more bytes/, deflate: /larger than/, none: /bytes of lines for a range/ };
+    for (const codec of CODECS) {
+      const bomb = await encodeChunk(huge, codec);
+      const honest = await encodeChunk(chunks[0], codec);
+      await assert.rejects(pool.prepare({ header: honest.header, body: bomb.body }), (e: Error) => e instanceof BadChunk && why[codec].test(e.message), codec);
+    }
+    // lz4's declared size is what it allocates: a forged one is refused unread.
+    const lz4 = await encodeChunk(chunks[0], 'lz4');
+    const forged = Buffer.from(lz4.body);
+    forged.writeUInt32LE(0xffffffff, 0);
+    await assert.rejects(pool.prepare({ header: lz4.header, body: forged }), /lz4 body declares more bytes/);
+    // A byte range that is not one.
+    const backwards = JSON.stringify({ ...JSON.parse(lz4.header), end: chunks[0].start - 1 });
+    await assert.rejects(pool.prepare({ header: backwards, body: lz4.body }), BadChunk);
+    assert.equal((await pool.prepare(lz4)).rows.lineCount, chunks[0].lineCount, 'the thread goes on');
+  } finally {
+    await pool.close();
+  }
+});
+
 test('a thread that dies fails only what it held and is replaced', async () => {
   const pool = new ParsePool(1, log);
   try {
