@@ -26,7 +26,7 @@ const { Chunker } = await dist('reader/chunker.js');
 const { configureParsing, DEFAULT_PARSE_SETTINGS, parseChunk } = await dist('processor/parse-chunk.js');
 const { encodeChunk, decodeChunk } = await dist('queue/chunk.js');
 const { LOG_TYPES } = await dist('logtypes/registry.js');
-const { countWidth, ROLLUPS } = await dist('logtypes/rollups.js');
+const { countColumns, ROLLUPS } = await dist('logtypes/rollups.js');
 const { copyRows, copySqlFor } = await dist('store/copy.js');
 const { initDb } = await dist('store/init.js');
 const { PartitionManager } = await dist('store/partitions.js');
@@ -337,7 +337,7 @@ function mergeCounts(counts) {
     if (c.rows === 0) return c;
     const firstLast = Boolean(ROLLUPS[i].def.firstLast);
     const presence = Boolean(ROLLUPS[i].def.presence);
-    const keyCols = c.columns.length - countWidth(ROLLUPS[i].def);
+    const keyCols = c.columns.length - countColumns(ROLLUPS[i].def).length;
     const cols = c.columns.map((s) => s.split('\n'));
     const byKey = new Map();
     for (let r = 0; r < c.rows; r++) {

@@ -24,8 +24,8 @@ export function reportUsage(name: string, values: Record<string, number> = {}): 
 /**
  * This process's peak resident memory, in bytes. On Linux the kernel's high-water mark of this
  * program's own memory (VmHWM): getrusage's ru_maxrss, which process.resourceUsage() reads, also
- * counts the parent's memory at fork (measured: a child spawned by a process holding 600 MiB
- * reported 603 MiB, its VmHWM 40 MiB), so a child of a large benchmark process looked as large.
+ * counts the parent's memory at fork (test/unit/usage.test.ts: a child of a process holding
+ * 400 MiB), so a child of a large benchmark process looked as large.
  */
 export function peakRssBytes(status = '/proc/self/status'): number {
   try {

@@ -33,9 +33,9 @@ export const ROLLUPS: readonly Rollup[] = LOG_TYPES.flatMap((type, typeIndex) =>
   },
 );
 
-/** How many count columns a rollup's rows carry after the bucket and keys: events[, first, last], or none for presence. */
-export function countWidth(def: RollupDef): number {
-  return def.presence ? 0 : def.firstLast ? 3 : 1;
+/** The columns a rollup's rows carry after the bucket and keys: events[, first_seen, last_seen], or none for presence. */
+export function countColumns(def: RollupDef): string[] {
+  return def.presence ? [] : ['events', ...(def.firstLast ? ['first_seen', 'last_seen'] : [])];
 }
 
 /** The values a rollup's filter accepts, with the watched ports filled in. */

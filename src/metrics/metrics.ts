@@ -1,8 +1,8 @@
 /**
  * What the roles count, as an interface: served through prom-client when a role's metrics
  * endpoint is on (src/metrics/prometheus.ts, loaded then and only then), counted nowhere when it
- * is off. A reader run from cron serves no metrics, and loading prom-client cost it ~30 ms of
- * start-up (`logpipe reader` on an empty directory, 11 runs of each build: medians 402 → 372 ms).
+ * is off. A reader run from cron serves no metrics, and loading prom-client lengthened its start-up
+ * (README, Start-up).
  */
 export type RetryTarget = 'postgres' | 'queue';
 

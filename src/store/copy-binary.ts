@@ -6,7 +6,7 @@
  * PostgreSQL's text input makes of the same value (test/integration/copy-format.test.ts compares them).
  */
 import type { PgType, Value } from '../logtypes/types.js';
-import { CopyBuffer, newSegment, reuseSegments } from './copy-buffer.js';
+import { CopyBuffer, newSegment, sealSegment } from './copy-buffer.js';
 
 /** PostgreSQL's epoch (2000-01-01 UTC) in Unix milliseconds. */
 const PG_EPOCH_MS = 946_684_800_000;
@@ -119,11 +119,15 @@ function maxBytes(v: Value, type: PgType): number {
   }
 }
 
+/** No segment yet (the first row allocates: most chunks hold only some types), or none any more. */
+const NONE = Buffer.alloc(0);
+const NONE_VIEW = new DataView(NONE.buffer, NONE.byteOffset, 0);
+
 /** Binary COPY rows of one table, written field by field into segments. */
 export class BinaryRows {
   private readonly segments: Buffer[] = [];
-  private buf = Buffer.alloc(0); // the first row allocates: most chunks hold only some types
-  private view = new DataView(this.buf.buffer, this.buf.byteOffset, 0);
+  private buf = NONE;
+  private view = NONE_VIEW;
   private pos = 0;
   rows = 0;
 
@@ -248,17 +252,10 @@ export class BinaryRows {
 
   /** The rows, as parts of one COPY (without its header and trailer, which the COPY adds). */
   done(): CopyBuffer {
-    if (this.pos > 0) {
-      const written = this.buf.subarray(0, this.pos);
-      // Mostly empty: copied to its size, so no unused space crosses threads.
-      if (this.pos < this.buf.length / 2) {
-        this.segments.push(Buffer.from(written));
-        reuseSegments([this.buf.buffer as ArrayBuffer]); // copied out: written again by the next chunk
-      } else this.segments.push(written);
-    }
+    if (this.pos > 0) this.segments.push(sealSegment(this.buf, this.pos));
     // Ends writing: the segment is sent or given back, so a row after this starts a new one.
-    this.buf = Buffer.alloc(0);
-    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, 0);
+    this.buf = NONE;
+    this.view = NONE_VIEW;
     this.pos = 0;
     return CopyBuffer.of(this.segments, this.rows, 'binary');
   }

@@ -6,18 +6,22 @@
 import type pg from 'pg';
 import { LOG_TYPES } from '../logtypes/registry.js';
 import type { LogType } from '../logtypes/types.js';
-import { countWidth, filterValues, ROLLUPS, type Rollup } from '../logtypes/rollups.js';
+import { countColumns, filterValues, ROLLUPS, type Rollup } from '../logtypes/rollups.js';
 import type { RollupColumns } from './rows.js';
 import { BOOK_SCHEMA, bucketColumn, rollupTable, sqlType } from './schema.js';
 
 const HOUR_MS = 3_600_000;
+
+/** A rollup table's columns: its bucket, its keys, its counts. */
+const rollupColumns = (r: Rollup) => [...(bucketColumn(r.def) ? [bucketColumn(r.def)!.name] : []), ...r.def.keys, ...countColumns(r.def)];
+const rollupColumnList = (r: Rollup) => rollupColumns(r).join(', ');
 
 /** Per rollup: the INSERT … ON CONFLICT of its counts, read from newline-joined text parameters from `first` on (exported for scripts/measure.mjs, which times each alone). */
 export function upsertSql(r: Rollup, first: number): { sql: string; params: number } {
   const bucket = bucketColumn(r.def);
   const keys = r.def.keys.map((k) => ({ name: k, type: sqlType(r.type, r.type.columns.find((c) => c.name === k)!) }));
   const presence = Boolean(r.def.presence);
-  const n = 1 + keys.length + countWidth(r.def);
+  const n = 1 + keys.length + countColumns(r.def).length;
   const col = (i: number) => `string_to_table($${first + i}, E'\\n')`;
   // The bucket arrives as hours or days since the epoch, first and last as epoch milliseconds.
   const bucketExpr = r.def.grain === 'hour' ? `to_timestamp(b::bigint * 3600)` : r.def.grain === 'day' ? `date '1970-01-01' + b::int` : null;
@@ -25,7 +29,7 @@ export function upsertSql(r: Rollup, first: number): { sql: string; params: numb
   const aliases = ['b', ...keys.map((_, i) => `k${i}`), ...(presence ? [] : ['n']), ...(r.def.firstLast ? ['f', 'l'] : [])];
   const groupCols = [...(bucketExpr ? [bucketExpr] : []), ...keys.map((k, i) => `k${i}::${k.type}`)];
   const select = [...groupCols, ...(presence ? [] : ['sum(n::bigint)']), ...(r.def.firstLast ? ['to_timestamp(min(f::bigint) / 1000.0)', 'to_timestamp(max(l::bigint) / 1000.0)'] : [])];
-  const names = [...(bucket ? [bucket.name] : []), ...keys.map((k) => k.name), ...(presence ? [] : ['events']), ...(r.def.firstLast ? ['first_seen', 'last_seen'] : [])];
+  const names = rollupColumns(r);
   const pk = [...keys.map((k) => k.name), ...(bucket ? [bucket.name] : [])];
   const set = ['events = c.events + EXCLUDED.events', ...(r.def.firstLast ? ['first_seen = least(c.first_seen, EXCLUDED.first_seen)', 'last_seen = greatest(c.last_seen, EXCLUDED.last_seen)'] : [])];
   return {
@@ -67,7 +71,7 @@ export async function writeRollups(client: pg.ClientBase, hours: Map<number, [ho
     (params[2] as number[]).push(n);
   }
   ROLLUPS.forEach((r, i) => {
-    const width = 1 + r.def.keys.length + countWidth(r.def);
+    const width = 1 + r.def.keys.length + countColumns(r.def).length;
     // No rows: empty columns give empty string_to_table results.
     for (let c = 0; c < width; c++) params.push(counts[i].rows ? counts[i].columns[c] : null);
   });
@@ -105,8 +109,6 @@ async function differences(client: pg.ClientBase, a: string, b: string): Promise
   return res.rows[0].n;
 }
 
-const rollupColumnList = (r: Rollup) =>
-  [...(bucketColumn(r.def) ? [bucketColumn(r.def)!.name] : []), ...r.def.keys, ...(r.def.presence ? [] : ['events']), ...(r.def.firstLast ? ['first_seen', 'last_seen'] : [])].join(', ');
 
 /** Rows in which the rollup and its GROUP BY differ (both ways); 0 when it is right. */
 export function rollupDifferences(client: pg.ClientBase, r: Rollup, watchedPorts: readonly number[]): Promise<number> {
