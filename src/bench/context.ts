@@ -81,12 +81,14 @@ export function contenderRun(o: {
   /** Role names for the processes (default: as each reported itself). */
   roles?: string[];
   postgresCpuSeconds: number | null;
+  /** Per usage, its CPU over the clock's window (services started before it; servicesCpuSince), or null for its whole life. */
+  windowCpuSeconds?: (number | null)[];
   bytesOnDisk: number;
 }): ContenderRun {
   const { watched: w, usages } = o;
   return {
     id: o.id, label: o.label, lines: o.lines, rows: w.last.rows, wallSeconds: w.wallSeconds,
-    processes: usages.map((u, i) => processUsage(u, o.roles?.[i])),
+    processes: usages.map((u, i) => processUsage(u, o.roles?.[i], o.windowCpuSeconds?.[i] ?? null)),
     postgresCpuSeconds: o.postgresCpuSeconds,
     queue: usages.length ? { messages: usages[0].counters.messages, bytes: usages[0].counters.queueBytes } : null,
     bytesPerRow: o.bytesOnDisk / w.last.rows,

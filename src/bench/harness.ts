@@ -86,10 +86,10 @@ export class Bench {
       );
     }
     notes.push(
-      'Each contender starts from a fresh database (schema created before the clock starts) and an empty queue. Wall time runs from launching the reader, ' +
+      'Each contender starts from a fresh database (schema created before the clock starts, the days\' partitions on it: made by (b) and (c) as they meet each day, by the floors in one call before their COPY) and an empty queue. Wall time runs from launching the reader, ' +
         'with the processors of (a) and (b) already started and waiting on the queue as services are, to the last row committed (polled every 25 ms, every 5 ms over the last 10%, every 100 ms for the naive one); ' +
         '(c) is one process and its clock includes its own start (~0.3 s).',
-      'CPU per process is user + system time reported by the process at exit; postgres is the server\'s CPU time over the run (postmaster, backends, reaped backends).',
+      'CPU per process: for the processors started before the clock, their CPU time over the clock\'s window (from /proc, as the server\'s; their start is not the load\'s); for the others, user + system time reported by the process at exit. postgres is the server\'s CPU time over the run (postmaster, backends, reaped backends).',
       `The COPY floors load the rows (b) wrote (${b.rows.toLocaleString('en-US')}) from local files into the same partitioned tables with the same indexes (no rollups, ledger or quarantine): ` +
         '(d) table after table on one connection, as psql would, which is the reference of the "× COPY floor" column; (d\') one stream per table at once, the most PostgreSQL takes on this machine; ' +
         '(e) as (d\') and then the hourly counts and every rollup logpipe keeps, each filled by one GROUP BY over its loaded table: the least PostgreSQL spends to hold what (b) holds (logpipe also keeps them exact at every commit, the ledger and the quarantine).',

@@ -69,9 +69,29 @@ export function cpuSince(probe: (() => number) | null): () => number | null {
   };
 }
 
-/** A process's line of the report from its usage file. */
-export function processUsage(u: UsageReport, role = u.role): { role: string; cpuSeconds: number; maxRssBytes: number } {
-  return { role, cpuSeconds: u.cpuUserSeconds + u.cpuSystemSeconds, maxRssBytes: u.maxRssBytes };
+/** A live process's CPU seconds so far (all its threads), or null where /proc does not tell. */
+function processCpuSeconds(pid: number | undefined): number | null {
+  const st = pid ? procStat(pid) : null;
+  return st ? st.cpu / clockTicks() : null;
+}
+
+/**
+ * Starts measuring service processes (started and ready before the clock) over the clock's
+ * window, as the server's CPU is: what they spent starting and after the last row is not the
+ * load's. The result gives each one's seconds since, or null where /proc cannot tell (the report
+ * then falls back to its whole life, from its usage file).
+ */
+export function servicesCpuSince(pids: (number | undefined)[]): () => (number | null)[] {
+  const start = pids.map(processCpuSeconds);
+  return () => pids.map((pid, i) => {
+    const now = processCpuSeconds(pid);
+    return now !== null && start[i] !== null ? now - start[i]! : null;
+  });
+}
+
+/** A process's line of the report: its CPU over the clock's window where measured, else its whole life from its usage file. */
+export function processUsage(u: UsageReport, role = u.role, windowCpuSeconds: number | null = null): { role: string; cpuSeconds: number; maxRssBytes: number } {
+  return { role, cpuSeconds: windowCpuSeconds ?? u.cpuUserSeconds + u.cpuSystemSeconds, maxRssBytes: u.maxRssBytes };
 }
 
 export const median = (xs: number[]): number => {

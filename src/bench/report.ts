@@ -113,6 +113,7 @@ export function summarize(repeats: ContenderRun[][]): ContenderSummary[] {
     const roles = [...new Set(runs.flatMap((r) => r.processes.map((p) => p.role)))];
     const lines = runs[0].lines;
     const pgCpu = runs.map((r) => r.postgresCpuSeconds).filter((v): v is number => v !== null);
+    const steady = median(runs.map(steadyRate));
     return {
       id,
       label: runs[0].label,
@@ -124,8 +125,8 @@ export function summarize(repeats: ContenderRun[][]): ContenderSummary[] {
       ratioToFloor: rates.get(id)! / (rates.get('copy-floor') ?? NaN),
       ratioToParallelFloor: rates.has('copy-parallel') ? rates.get(id)! / rates.get('copy-parallel')! : null,
       firstRowsSeconds: firstRows(runs),
-      steadyRowsPerSecond: median(runs.map(steadyRate)),
-      steadyRatioToFloor: median(runs.map(steadyRate)) / (rates.get('copy-floor') ?? NaN),
+      steadyRowsPerSecond: steady,
+      steadyRatioToFloor: steady / (rates.get('copy-floor') ?? NaN),
       processes: roles.map((role) => {
         const ps = runs.flatMap((r) => r.processes.filter((p) => p.role === role));
         return { role, cpuSecondsPerMillionLines: median(ps.map((p) => p.cpuSeconds)) / (lines / 1e6), maxRssBytes: median(ps.map((p) => p.maxRssBytes)) };

@@ -1,11 +1,15 @@
-/** The usage report's peak memory is the process's own, not its parent's (what the benchmark's RSS figures rest on). */
+/**
+ * The usage report's peak memory is the process's own, not its parent's, and a service's CPU is
+ * what it spent on the clock (what the benchmark's RSS and CPU figures rest on).
+ */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CLI_BUNDLE } from '../../src/core/paths.js';
+import { servicesCpuSince } from '../../src/bench/measure.js';
 import { peakRssBytes } from '../../src/core/usage.js';
 import type { UsageReport } from '../../src/core/usage.js';
 
@@ -34,5 +38,28 @@ test("a child's reported peak RSS leaves out the memory its parent held when it 
     assert.ok(usage.maxRssBytes < 300 * MiB, `peak ${(usage.maxRssBytes / MiB).toFixed(0)} MiB: the parent's ${held.length / MiB} MiB were counted`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a service's CPU is counted over the clock's window only, not its start", { skip: process.platform !== 'linux' && '/proc is Linux only' }, async () => {
+  // Spends `ms` of its own CPU time when told (a line on stdin), then says so.
+  const burn = 'const spend = (ms) => { const t = process.cpuUsage(); while ((process.cpuUsage(t).user + process.cpuUsage(t).system) / 1000 < ms); };' +
+    'spend(Number(process.argv[1])); process.stdout.write("started\\n");' +
+    'process.stdin.once("data", () => { spend(Number(process.argv[2])); process.stdout.write("done\\n"); process.stdin.once("data", () => process.exit(0)); });';
+  const child = spawn(process.execPath, ['-e', burn, '600', '150'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const said = (word: string) => new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes(word) && resolve()));
+  try {
+    await said('started'); // its "start": 600 ms of CPU before the clock
+    const used = servicesCpuSince([child.pid]);
+    const done = said('done');
+    child.stdin!.write('go\n');
+    await done;
+    const [window] = used();
+    assert.ok(window !== null, 'measured through /proc');
+    assert.ok(window >= 0.1 && window < 0.45, `window ${window} s: the 150 ms spent on the clock, not the 600 ms before it`);
+    assert.deepEqual(servicesCpuSince([undefined])(), [null], 'no process: no figure (the report falls back to the usage file)');
+  } finally {
+    child.stdin!.write('exit\n');
+    child.kill();
   }
 });

@@ -1,6 +1,6 @@
 /**
  * (d) The floor: PostgreSQL's own COPY of (b)'s parsed rows into a fresh copy of the schema (same
- * partitioned tables, same indexes). `one`: table after table on one connection, as
+ * partitioned tables, same indexes; the days' partitions made on the clock, as (b) makes them). `one`: table after table on one connection, as
  * `psql -c '\copy …'` would, (d); `parallel`: one stream per table at once, (d'); `rollups`: (d')
  * and then the hourly counts and every rollup logpipe keeps, each filled by one GROUP BY over the
  * loaded table, (e) — the least PostgreSQL can spend to hold what logpipe holds.
@@ -45,7 +45,6 @@ export function copyFloorContender(ctx: BenchContext, variant: FloorVariant): Co
       try {
         await withClient(pool, initDb);
         const { ports } = await withClient(pool, (c) => watchedPorts(c, DEFAULT_WATCHED_PORTS, false)); // the database's, as (b)'s processors count
-        await new PartitionManager().ensure(pool, LOG_TYPES.flatMap((t) => dump.days.map((d) => [t, d] as [typeof t, number])));
         const cpuProbe = await withClient(pool, postgresCpuProbe);
         const clients = await Promise.all(LOG_TYPES.map(() => pool.connect()));
         try {
@@ -61,16 +60,19 @@ export function copyFloorContender(ctx: BenchContext, variant: FloorVariant): Co
           const copyTable = (i: number) =>
             pipeline(createReadStream(join(dump.dir, `${LOG_TYPES[i].table}.copy`)), counter(), clients[i].query(copyFrom(copySqlFor(LOG_TYPES[i])('text'))));
           const started = performance.now();
+          // The days' partitions are made on the clock, in one call, as (b)'s processors make
+          // them when they first meet a day: holding the rows includes making their tables.
+          const partitioned = new PartitionManager().ensure(pool, LOG_TYPES.flatMap((t) => dump.days.map((d) => [t, d] as [typeof t, number])));
           let finishedAt = 0;
           // (e): the hourly counts of each type and every rollup, one statement each, spread over the connections.
           const fills = [...LOG_TYPES.map((t) => (c: pg.ClientBase) => fillHourlyCounts(c, [t])), ...ROLLUPS.map((r) => (c: pg.ClientBase) => fillRollup(c, r, ports))];
           const fillAll = () => Promise.all(clients.map(async (c) => {
             for (let f = fills.shift(); f; f = fills.shift()) await f(c);
           }));
-          const load = (parallel
-            ? Promise.all(LOG_TYPES.map((_, i) => copyTable(i)))
-            : LOG_TYPES.reduce<Promise<unknown>>((prev, _, i) => prev.then(() => copyTable(i)), Promise.resolve())
-          )
+          const load = partitioned
+            .then(() => (parallel
+              ? Promise.all(LOG_TYPES.map((_, i) => copyTable(i)))
+              : LOG_TYPES.reduce<Promise<unknown>>((prev, _, i) => prev.then(() => copyTable(i)), Promise.resolve())))
             .then(() => (variant === 'rollups' ? fillAll() : undefined))
             .then(() => (finishedAt = performance.now()));
           let failure: string | null = null;

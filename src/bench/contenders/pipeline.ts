@@ -16,7 +16,7 @@ import { tableColumns } from '../../store/schema.js';
 import { committedTotals } from '../../store/status.js';
 import { contenderRun, type BenchContext, type Contender } from '../context.js';
 import { dbUrl, LOGPIPE_SCHEMAS, onDiskBytes, resetDatabase } from '../database.js';
-import { cpuSince, postgresCpuProbe } from '../measure.js';
+import { cpuSince, postgresCpuProbe, servicesCpuSince } from '../measure.js';
 import { watch } from '../progress.js';
 import { timeLogpipeQueries } from '../queries.js';
 import type { ContenderRun } from '../report.js';
@@ -47,6 +47,7 @@ export function pipelineContender(ctx: BenchContext, settings: QueueSettings, pr
         // The processors are services: up and waiting on the queue before the clock starts.
         await untilReady('processors', processors[0], async () => ((await queue.stats()).consumers ?? n) >= n);
         const pgCpuUsed = cpuSince(cpuProbe);
+        const processorsCpuUsed = servicesCpuSince(processors.map((p) => p.child.pid));
         // The progress line's queue depth, asked twice a second: polling the queue as often as the
         // ledger (every 5–25 ms) would take CPU from the pipeline being measured.
         const depth = sampled(() => queue.stats().then((st) => st.depth), 500);
@@ -62,6 +63,7 @@ export function pipelineContender(ctx: BenchContext, settings: QueueSettings, pr
           exitedBadly([...processors, reader]),
         );
         const postgresCpuSeconds = pgCpuUsed();
+        const processorsCpu = processorsCpuUsed();
         depth.stop();
         await stopRoles([reader], processors);
         const usages = [reader, ...processors].map(readUsage);
@@ -75,7 +77,8 @@ export function pipelineContender(ctx: BenchContext, settings: QueueSettings, pr
         }
         return contenderRun({
           id, label: `(b) logpipe reader + ${n} processor${n > 1 ? 's' : ''} (${backend.title})`, lines: ctx.data.totalLines, watched: w, usages,
-          roles: usages.map((_, i) => (i === 0 ? 'reader' : n > 1 ? `processor ${i}` : 'processor')), postgresCpuSeconds, bytesOnDisk: bytes,
+          roles: usages.map((_, i) => (i === 0 ? 'reader' : n > 1 ? `processor ${i}` : 'processor')), postgresCpuSeconds,
+          windowCpuSeconds: [null, ...processorsCpu], bytesOnDisk: bytes,
         });
       } finally {
         await pool.end();
