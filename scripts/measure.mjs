@@ -10,6 +10,7 @@
  *   node scripts/measure.mjs copy-formats [--data DIR] [--rounds N]  PostgreSQL alone: COPY of the same rows, text vs binary
  *   node scripts/measure.mjs rollups      [--data DIR] [--rounds N]  each rollup's upserts (their SELECT taken apart), and merging a batch's counts first
  *   node scripts/measure.mjs roles        [--data DIR] [--rounds N] [--run] [--metrics] --variants "A;B"  reader + processor (or run), variant against variant
+ *                                         (--metrics: the processor serves its metrics, as by default, and its parse threads' busy and CPU seconds are read from them)
  *
  * PostgreSQL: DATABASE_URL (an administrator's; default postgres://postgres@127.0.0.1:5432/postgres),
  * where a database of its own is created and dropped (Redis for `roles`: REDIS_URL). Figures are
@@ -294,6 +295,14 @@ async function roles() {
           await new Promise((r) => setTimeout(r, 20));
         }
       }
+      // --metrics: the parse threads' busy and CPU time over the run, from the processor's /metrics.
+      const metricsUrl = processor && args.includes('--metrics') ? /"metrics":"(http[^"]+)"/.exec(processor.output())?.[1] : undefined;
+      const parseThreads = async () => {
+        const text = await (await fetch(metricsUrl)).text();
+        const served = (name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+        return { busy: served('logpipe_parse_busy_seconds_total'), cpu: served('logpipe_parse_cpu_seconds_total') };
+      };
+      const parse0 = metricsUrl ? await parseThreads() : null;
       const pg0 = probe();
       const wal0 = await walSoFar();
       const t = performance.now();
@@ -302,13 +311,15 @@ async function roles() {
       const wall = (performance.now() - t) / 1000;
       const pgCpu = probe() - pg0;
       const wal1 = await walSoFar();
+      const parse1 = metricsUrl ? await parseThreads() : null;
+      const parseFigures = parse1 ? { 'parse threads busy': parse1.busy - parse0.busy, 'parse threads CPU': parse1.cpu - parse0.cpu } : {};
       if (processor) {
         processor.child.kill('SIGTERM');
         await processor.exited;
       }
       const usage = (role) => JSON.parse(readFileSync(join(work, `${role}.json`), 'utf8'));
       const procs = oneProcess ? ['run'] : ['reader', 'processor'];
-      return { wall, pgCpu, 'WAL MB': (wal1.bytes - wal0.bytes) / 1e6, 'WAL full-page images': wal1.fpi - wal0.fpi, ...Object.fromEntries(procs.flatMap((p) => { const u = usage(p); return [[`${p} CPU`, u.cpuUserSeconds + u.cpuSystemSeconds], [`${p} MiB`, u.maxRssBytes / 2 ** 20]]; })) };
+      return { wall, pgCpu, 'WAL MB': (wal1.bytes - wal0.bytes) / 1e6, 'WAL full-page images': wal1.fpi - wal0.fpi, ...parseFigures, ...Object.fromEntries(procs.flatMap((p) => { const u = usage(p); return [[`${p} CPU`, u.cpuUserSeconds + u.cpuSystemSeconds], [`${p} MiB`, u.maxRssBytes / 2 ** 20]]; })) };
     } finally {
       await adminClient.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await deletePrefixedKeys(redis, name); // a variant may have set a queue URL of its own

@@ -2,7 +2,7 @@
  * Resource use of this process, written at exit to $LOGPIPE_USAGE_FILE when set: the benchmark
  * runs each role as a child process and reads its CPU time, peak RSS and counters from there.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 
 export interface UsageReport {
   role: string;
@@ -35,6 +35,29 @@ export function peakRssBytes(status = '/proc/self/status'): number {
     // not Linux: getrusage's figure
   }
   return process.resourceUsage().maxRSS * 1024;
+}
+
+/** The calling thread's id (Linux), to read its CPU time from another thread; null elsewhere. */
+export function currentThreadId(): number | null {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop()) || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU seconds (user + system) of thread `tid` of this process, or null once it has exited or
+ * where /proc does not tell. Clock ticks are USER_HZ, 100 on every architecture Linux runs Node on.
+ */
+export function threadCpuSeconds(tid: number): number | null {
+  try {
+    const s = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' '); // fields after the command name; see proc(5)
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return null;
+  }
 }
 
 export function installUsageReport(env: NodeJS.ProcessEnv = process.env): void {

@@ -6,6 +6,13 @@
  */
 export type RetryTarget = 'postgres' | 'queue';
 
+/** What a processor's parse threads have spent so far (src/processor/parse-pool.ts). */
+export interface ParseThreadUsage {
+  busySeconds: number;
+  /** Null where a thread's own CPU time cannot be read (not Linux). */
+  cpuSeconds: number | null;
+}
+
 export interface QueueGauges {
   depth: number;
   pending: number;
@@ -39,6 +46,8 @@ export interface Metrics {
   observeQueue(source: () => Promise<QueueGauges>): void;
   /** Where the files-by-state gauge is read from when scraped. */
   observeFiles(source: () => Promise<Record<string, number>>): void;
+  /** Where the parse threads' busy and CPU seconds (never decreasing) are read from when scraped. */
+  observeParseThreads(source: () => ParseThreadUsage): void;
 }
 
 const nothing: Count<string> & Distribution = { inc(): void {}, observe(): void {} };
@@ -58,6 +67,7 @@ export class NoMetrics implements Metrics {
   readonly batchRows = nothing;
   observeQueue(): void {}
   observeFiles(): void {}
+  observeParseThreads(): void {}
 }
 
 /** The prom-client metrics, loaded now (a chunk of their own in the bundle). */

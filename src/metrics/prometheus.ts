@@ -8,7 +8,7 @@
 import client from 'prom-client';
 import { LOG_TYPES } from '../logtypes/registry.js';
 import { REJECTION_REASONS } from '../logtypes/types.js';
-import type { Metrics, QueueGauges } from './metrics.js';
+import type { Metrics, ParseThreadUsage, QueueGauges } from './metrics.js';
 
 export class PrometheusMetrics implements Metrics {
   readonly registry = new client.Registry();
@@ -31,6 +31,7 @@ export class PrometheusMetrics implements Metrics {
   });
   private queueSource: (() => Promise<QueueGauges>) | null = null;
   private filesSource: (() => Promise<Record<string, number>>) | null = null;
+  private parseSource: (() => ParseThreadUsage) | null = null;
 
   constructor() {
     client.collectDefaultMetrics({ register: this.registry, prefix: 'logpipe_' });
@@ -66,6 +67,29 @@ export class PrometheusMetrics implements Metrics {
         }
       },
     });
+    // Read when scraped, as totals that never decrease: each counter goes up by what is new.
+    const parseCounter = (name: string, help: string, read: (u: ParseThreadUsage) => number | null) => {
+      let soFar = 0;
+      new client.Counter({
+        name, help, registers: [this.registry],
+        collect() {
+          const now = self.parseSource ? read(self.parseSource()) : null;
+          if (now === null || now <= soFar) return;
+          this.inc(now - soFar);
+          soFar = now;
+        },
+      });
+    };
+    parseCounter(
+      'logpipe_parse_busy_seconds_total',
+      'Time the parse threads spent decoding and parsing chunks, waiting for a core included; its rate near processor.parseThreads: parsing is the bottleneck, or the machine\'s cores are.',
+      (u) => u.busySeconds,
+    );
+    parseCounter(
+      'logpipe_parse_cpu_seconds_total',
+      'CPU time of the parse threads (Linux); against logpipe_process_cpu_seconds_total, the share of the process\'s CPU that parsing takes.',
+      (u) => u.cpuSeconds,
+    );
   }
 
   private counter<L extends string>(name: string, help: string, labelNames: L[] = []): client.Counter<L> {
@@ -80,5 +104,10 @@ export class PrometheusMetrics implements Metrics {
   /** Where the files-by-state gauge is read from when scraped. */
   observeFiles(source: () => Promise<Record<string, number>>): void {
     this.filesSource = source;
+  }
+
+  /** Where the parse threads' busy and CPU seconds are read from when scraped. */
+  observeParseThreads(source: () => ParseThreadUsage): void {
+    this.parseSource = source;
   }
 }

@@ -7,9 +7,11 @@
 import { existsSync } from 'node:fs';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from '../core/logger.js';
+import type { ParseThreadUsage } from '../metrics/metrics.js';
 import { BadChunk, type EncodedChunk } from '../queue/chunk.js';
 import { DEFAULT_PARSE_SETTINGS, type ParseSettings, type PrepareMode } from './parse-chunk.js';
-import { fromWire, type ParseReply, type ParseRequest, type PreparedChunk, type RecycleRequest } from './parse-wire.js';
+import { threadCpuSeconds } from '../core/usage.js';
+import { fromWire, type ParseReply, type ParseRequest, type PreparedChunk, type RecycleRequest, type ThreadHello } from './parse-wire.js';
 
 /** The worker script next to this module: the bundle's or the compiled one. */
 function workerUrl(): URL {
@@ -25,7 +27,13 @@ interface Pending {
 interface Thread {
   worker: Worker;
   pending: Map<number, Pending>;
+  /** Its thread id, once it has said (null where /proc does not tell). */
+  tid: number | null;
+  /** Its busy and CPU seconds when last read: an exited thread reads as nothing, so these stay. */
+  busy: number;
+  cpu: number;
 }
+
 
 /** More thread deaths than this within DEATH_WINDOW_MS: the script itself is broken; stop. */
 const MAX_DEATHS = 3;
@@ -37,6 +45,8 @@ export class ParsePool {
   private nextRecycle = 0;
   private closed = false;
   private deaths: number[] = [];
+  /** What threads that died had spent, as last read. */
+  private readonly retired = { busy: 0, cpu: 0 };
   /** Set when threads keep dying: every parse fails with it (the processor stops) rather than respawn forever. */
   private broken: Error | null = null;
 
@@ -54,9 +64,13 @@ export class ParsePool {
 
   private start(): Thread {
     const resourceLimits = this.youngGenerationMb ? { maxYoungGenerationSizeMb: this.youngGenerationMb } : undefined;
-    const t: Thread = { worker: new Worker(this.script, { workerData: { settings: this.settings }, resourceLimits }), pending: new Map() };
+    const t: Thread = { worker: new Worker(this.script, { workerData: { settings: this.settings }, resourceLimits }), pending: new Map(), tid: null, busy: 0, cpu: 0 };
     t.worker.unref(); // an idle parse thread never keeps the process alive
-    t.worker.on('message', (reply: ParseReply) => {
+    t.worker.on('message', (reply: ParseReply | ThreadHello) => {
+      if ('hello' in reply) {
+        t.tid = reply.hello.tid;
+        return;
+      }
       const p = t.pending.get(reply.id);
       if (!p) return;
       t.pending.delete(reply.id);
@@ -70,6 +84,8 @@ export class ParsePool {
       t.pending.clear();
       const i = this.threads.indexOf(t);
       if (i === -1 || this.closed || this.broken) return;
+      this.retired.busy += t.busy;
+      this.retired.cpu += t.cpu;
       const now = Date.now();
       this.deaths = [...this.deaths.filter((d) => now - d < DEATH_WINDOW_MS), now];
       if (this.deaths.length > MAX_DEATHS) {
@@ -111,6 +127,25 @@ export class ParsePool {
     if (segments.length === 0 || this.closed || this.broken) return;
     const t = this.threads[this.nextRecycle++ % this.threads.length];
     t.worker.postMessage({ recycle: segments } satisfies RecycleRequest, segments);
+  }
+
+  /**
+   * What the threads have spent so far, never decreasing (a thread that died counts as last
+   * read): busy, their event loops' active time (decoding, parsing, their own start, and any wait
+   * for a core while doing so); CPU, their own CPU time (Linux).
+   */
+  usage(): ParseThreadUsage {
+    const sum = { ...this.retired };
+    let cpuKnown = true;
+    for (const t of this.threads) {
+      t.busy = Math.max(t.busy, t.worker.performance.eventLoopUtilization().active / 1000);
+      const cpu = t.tid === null ? null : threadCpuSeconds(t.tid);
+      if (cpu !== null) t.cpu = Math.max(t.cpu, cpu);
+      else if (t.tid === null) cpuKnown = false;
+      sum.busy += t.busy;
+      sum.cpu += t.cpu;
+    }
+    return { busySeconds: sum.busy, cpuSeconds: cpuKnown ? sum.cpu : null };
   }
 
   /** Each thread's V8 limits, as the threads have them (for tests). */

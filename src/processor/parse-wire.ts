@@ -32,6 +32,11 @@ export interface PreparedChunk extends BatchItem {
 type WireBuffer = [parts: Uint8Array[], rows: number, format: CopyFormat];
 type WireRows = Omit<ChunkRows, 'rows' | 'quarantine'> & { rows: WireBuffer[]; quarantine: WireBuffer };
 
+/** A parse thread's first message: its thread id, for its CPU time (null where /proc does not tell). */
+export interface ThreadHello {
+  hello: { tid: number | null };
+}
+
 export type ParseReply =
   | { id: number; ok: true; header: ChunkHeader; segments: FileRange[]; rows: WireRows; transfer: ArrayBuffer[] }
   | { id: number; ok: false; badChunk: boolean; error: string };

@@ -7,7 +7,8 @@ import { LOG_TYPES } from '../logtypes/registry.js';
 import { BadChunk, decodeChunk } from '../queue/chunk.js';
 import { reuseSegments } from '../store/copy-buffer.js';
 import { configureParsing, parseChunk, prepareChunk, type ParseSettings } from './parse-chunk.js';
-import { toTransfer, type ParseReply, type ParseRequest, type RecycleRequest } from './parse-wire.js';
+import { currentThreadId } from '../core/usage.js';
+import { toTransfer, type ParseReply, type ParseRequest, type RecycleRequest, type ThreadHello } from './parse-wire.js';
 
 const port = parentPort;
 if (!port) throw new Error('parse-worker runs as a worker thread of the processor');
@@ -28,6 +29,7 @@ function warmUp(lines = 5_000): void {
     // Only an optimisation: a bad example line is the conformance tests' business, not a reason to stop.
   }
 }
+port.postMessage({ hello: { tid: currentThreadId() } } satisfies ThreadHello);
 warmUp();
 
 port.on('message', async (msg: ParseRequest | RecycleRequest) => {

@@ -37,6 +37,7 @@ export class Processor {
     private readonly log: Logger,
     private readonly metrics: Metrics = new NoMetrics(),
   ) {
+    metrics.observeParseThreads(() => parser.usage());
     const { concurrency, batchChunks } = config.processor;
     // Enough held for every loop's next batch while the current ones commit.
     this.intake = new Intake(queue, parser, concurrency * batchChunks, config.queue.maxDeliveries, log, metrics);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { roleMetrics, type Services } from '../../src/cli/services.js';
 import type { Config } from '../../src/config/schema.js';
-import { NoMetrics } from '../../src/metrics/metrics.js';
+import { NoMetrics, type ParseThreadUsage } from '../../src/metrics/metrics.js';
 import { PrometheusMetrics } from '../../src/metrics/prometheus.js';
 
 const config = (port: number | undefined) => ({ metrics: { host: '127.0.0.1', port } }) as unknown as Config;
@@ -28,4 +28,18 @@ test('the served metrics count what they are given', async () => {
   const text = await m.registry.metrics();
   assert.match(text, /^logpipe_lines_read_total 5000$/m);
   assert.match(text, /^logpipe_retries_total\{target="postgres"\} 1$/m);
+});
+
+test("the parse threads' busy and CPU seconds are served as counters read when scraped", async () => {
+  const m = new PrometheusMetrics();
+  let usage: ParseThreadUsage = { busySeconds: 0, cpuSeconds: null };
+  m.observeParseThreads(() => usage);
+  const served = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await m.registry.metrics())?.[1]);
+  assert.equal(await served('logpipe_parse_busy_seconds_total'), 0);
+  usage = { busySeconds: 1.5, cpuSeconds: 0.75 };
+  assert.equal(await served('logpipe_parse_busy_seconds_total'), 1.5);
+  assert.equal(await served('logpipe_parse_cpu_seconds_total'), 0.75);
+  usage = { busySeconds: 2.25, cpuSeconds: null }; // CPU time not readable now: the counter keeps its value
+  assert.equal(await served('logpipe_parse_busy_seconds_total'), 2.25);
+  assert.equal(await served('logpipe_parse_cpu_seconds_total'), 0.75);
 });

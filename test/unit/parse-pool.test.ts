@@ -157,6 +157,36 @@ test('a thread that dies fails only what it held and is replaced', async () => {
   await assert.rejects(pool.prepare(await encodeChunk(chunks[0])), /closed/);
 });
 
+test("the threads' busy and CPU seconds grow with the chunks they parse and never go back, a dead thread's included", async () => {
+  const pool = new ParsePool(1, log);
+  const linux = process.platform === 'linux';
+  try {
+    const messages = await Promise.all(chunks.map((c) => encodeChunk(c)));
+    await pool.prepare(messages[0]); // started, and has said which thread it is
+    const before = pool.usage();
+    for (let r = 0; r < 5; r++) await Promise.all(messages.map((m) => pool.prepare(m)));
+    const after = pool.usage();
+    assert.ok(after.busySeconds > before.busySeconds, `busy ${before.busySeconds} → ${after.busySeconds} s after ${5 * messages.length} chunks`);
+    if (linux) {
+      assert.ok(before.cpuSeconds !== null && after.cpuSeconds !== null, 'CPU time read through /proc');
+      assert.ok(after.cpuSeconds >= before.cpuSeconds, `CPU ${before.cpuSeconds} → ${after.cpuSeconds} s`);
+      // Its own CPU, not the process's: at most what the process spent.
+      assert.ok(after.cpuSeconds <= process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6);
+    }
+    // A thread that dies: what it had spent still counts, and its replacement adds to it.
+    const threads = (pool as unknown as { threads: { worker: { terminate(): Promise<number> } }[] }).threads;
+    await threads[0].worker.terminate();
+    await new Promise((r) => setTimeout(r, 50)); // its exit is seen and a new thread started
+    const replaced = pool.usage();
+    assert.ok(replaced.busySeconds >= after.busySeconds, 'no step back in busy time when a thread is replaced');
+    if (linux) assert.ok((replaced.cpuSeconds ?? 0) >= after.cpuSeconds!, 'nor in CPU time');
+    for (let r = 0; r < 2; r++) await Promise.all(messages.map((m) => pool.prepare(m)));
+    assert.ok(pool.usage().busySeconds > replaced.busySeconds, 'the new thread counts too');
+  } finally {
+    await pool.close();
+  }
+});
+
 test('threads that keep dying make every parse fail instead of being restarted forever', async () => {
   const script = join(dir, 'broken-worker.mjs');
   writeFileSync(script, "throw new Error('cannot start');\n");
