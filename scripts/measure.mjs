@@ -10,7 +10,8 @@
  *   node scripts/measure.mjs copy-formats [--data DIR] [--rounds N]  PostgreSQL alone: COPY of the same rows, text vs binary
  *   node scripts/measure.mjs rollups      [--data DIR] [--rounds N]  each rollup's upserts (their SELECT taken apart), and merging a batch's counts first
  *   node scripts/measure.mjs roles        [--data DIR] [--rounds N] [--run] [--metrics] --variants "A;B"  reader + processor (or run), variant against variant
- *                                         (--metrics: the processor serves its metrics, as by default, and its parse threads' busy and CPU seconds are read from them)
+ *                                         (the processor's CPU and its main thread's over the run, from /proc; --metrics: the processor serves its metrics, as by
+ *                                         default, and its parse threads' busy and CPU seconds are read from them)
  *
  * PostgreSQL: DATABASE_URL (an administrator's; default postgres://postgres@127.0.0.1:5432/postgres),
  * where a database of its own is created and dropped (Redis for `roles`: REDIS_URL). Figures are
@@ -303,6 +304,15 @@ async function roles() {
         return { busy: served('logpipe_parse_busy_seconds_total'), cpu: served('logpipe_parse_cpu_seconds_total') };
       };
       const parse0 = metricsUrl ? await parseThreads() : null;
+      // The processor's CPU over the same window as the server's (it started before it), all its
+      // threads and its main thread alone (whose id is the process's); Linux, in USER_HZ ticks.
+      const cpuOf = (stat) => {
+        const st = readFileSync(stat, 'utf8');
+        const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+        return (Number(f[11]) + Number(f[12])) / 100;
+      };
+      const processorCpu = () => ({ all: cpuOf(`/proc/${processor.child.pid}/stat`), main: cpuOf(`/proc/${processor.child.pid}/task/${processor.child.pid}/stat`) });
+      const proc0 = processor ? processorCpu() : null;
       const pg0 = probe();
       const wal0 = await walSoFar();
       const t = performance.now();
@@ -312,14 +322,19 @@ async function roles() {
       const pgCpu = probe() - pg0;
       const wal1 = await walSoFar();
       const parse1 = metricsUrl ? await parseThreads() : null;
-      const parseFigures = parse1 ? { 'parse threads busy': parse1.busy - parse0.busy, 'parse threads CPU': parse1.cpu - parse0.cpu } : {};
+      const threadFigures = parse1 ? { 'parse threads busy': parse1.busy - parse0.busy, 'parse threads CPU': parse1.cpu - parse0.cpu } : {};
+      if (processor) {
+        const proc1 = processorCpu();
+        threadFigures['processor CPU on the clock'] = proc1.all - proc0.all;
+        threadFigures['processor main thread CPU'] = proc1.main - proc0.main;
+      }
       if (processor) {
         processor.child.kill('SIGTERM');
         await processor.exited;
       }
       const usage = (role) => JSON.parse(readFileSync(join(work, `${role}.json`), 'utf8'));
       const procs = oneProcess ? ['run'] : ['reader', 'processor'];
-      return { wall, pgCpu, 'WAL MB': (wal1.bytes - wal0.bytes) / 1e6, 'WAL full-page images': wal1.fpi - wal0.fpi, ...parseFigures, ...Object.fromEntries(procs.flatMap((p) => { const u = usage(p); return [[`${p} CPU`, u.cpuUserSeconds + u.cpuSystemSeconds], [`${p} MiB`, u.maxRssBytes / 2 ** 20]]; })) };
+      return { wall, pgCpu, 'WAL MB': (wal1.bytes - wal0.bytes) / 1e6, 'WAL full-page images': wal1.fpi - wal0.fpi, ...threadFigures, ...Object.fromEntries(procs.flatMap((p) => { const u = usage(p); return [[`${p} CPU`, u.cpuUserSeconds + u.cpuSystemSeconds], [`${p} MiB`, u.maxRssBytes / 2 ** 20]]; })) };
     } finally {
       await adminClient.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await deletePrefixedKeys(redis, name); // a variant may have set a queue URL of its own
