@@ -305,12 +305,9 @@ async function roles() {
       };
       const parse0 = metricsUrl ? await parseThreads() : null;
       // The processor's CPU over the same window as the server's (it started before it), all its
-      // threads and its main thread alone (whose id is the process's); Linux, in USER_HZ ticks.
-      const cpuOf = (stat) => {
-        const st = readFileSync(stat, 'utf8');
-        const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-        return (Number(f[11]) + Number(f[12])) / 100;
-      };
+      // threads and its main thread alone (whose id is the process's); Linux.
+      const { procStat } = await dist('core/usage.js');
+      const cpuOf = (stat) => procStat(stat)?.cpuSeconds ?? NaN;
       const processorCpu = () => ({ all: cpuOf(`/proc/${processor.child.pid}/stat`), main: cpuOf(`/proc/${processor.child.pid}/task/${processor.child.pid}/stat`) });
       const proc0 = processor ? processorCpu() : null;
       const pg0 = probe();

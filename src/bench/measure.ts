@@ -2,34 +2,10 @@
  * Measuring a contender from outside: its processes' usage reports (CPU, peak RSS, counters; see
  * roles.ts) and the PostgreSQL server's own CPU time.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
-import type { UsageReport } from '../core/usage.js';
-
-let ticks = 0;
-function clockTicks(): number {
-  if (!ticks) {
-    try {
-      ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-    } catch {
-      ticks = 100;
-    }
-  }
-  return ticks;
-}
-
-function procStat(pid: number): { ppid: number; cpu: number; children: number } | null {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; see proc(5).
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(f[1]), cpu: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) };
-  } catch {
-    return null;
-  }
-}
+import { procStat, type UsageReport } from '../core/usage.js';
 
 /**
  * A probe of the local PostgreSQL server's total CPU seconds: the postmaster's own, its live
@@ -42,18 +18,18 @@ export async function postgresCpuProbe(client: pg.ClientBase): Promise<(() => nu
     const pidFile = join(dir, 'postmaster.pid');
     if (!existsSync(pidFile)) return null;
     const postmaster = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-    if (!procStat(postmaster)) return null;
+    if (!procStat(`/proc/${postmaster}/stat`)) return null;
     return () => {
-      const pm = procStat(postmaster);
+      const pm = procStat(`/proc/${postmaster}/stat`);
       if (!pm) return NaN;
-      let total = pm.cpu + pm.children;
+      let total = pm.cpuSeconds + pm.childrenSeconds;
       for (const e of readdirSync('/proc')) {
         const pid = Number(e);
         if (!pid || pid === postmaster) continue;
-        const st = procStat(pid);
-        if (st && st.ppid === postmaster) total += st.cpu;
+        const st = procStat(`/proc/${pid}/stat`);
+        if (st && st.ppid === postmaster) total += st.cpuSeconds;
       }
-      return total / clockTicks();
+      return total;
     };
   } catch {
     return null;
@@ -71,8 +47,7 @@ export function cpuSince(probe: (() => number) | null): () => number | null {
 
 /** A live process's CPU seconds so far (all its threads), or null where /proc does not tell. */
 function processCpuSeconds(pid: number | undefined): number | null {
-  const st = pid ? procStat(pid) : null;
-  return st ? st.cpu / clockTicks() : null;
+  return pid ? procStat(`/proc/${pid}/stat`)?.cpuSeconds ?? null : null;
 }
 
 /**

@@ -37,6 +37,27 @@ export function peakRssBytes(status = '/proc/self/status'): number {
   return process.resourceUsage().maxRSS * 1024;
 }
 
+/**
+ * Clock ticks per second in /proc's CPU times: USER_HZ, which is 100 on every architecture Linux
+ * runs Node on (sysconf(_SC_CLK_TCK) returns it).
+ */
+const USER_HZ = 100;
+
+/**
+ * A process's or thread's CPU seconds from its /proc stat file (`/proc/PID/stat`,
+ * `/proc/self/task/TID/stat`): its own (user + system, all its threads for a process), its reaped
+ * children's, and its parent's id. Null when the file cannot be read (gone, or not Linux).
+ */
+export function procStat(path: string): { ppid: number; cpuSeconds: number; childrenSeconds: number } | null {
+  try {
+    const s = readFileSync(path, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' '); // the fields after the command name; see proc(5)
+    return { ppid: Number(f[1]), cpuSeconds: (Number(f[11]) + Number(f[12])) / USER_HZ, childrenSeconds: (Number(f[13]) + Number(f[14])) / USER_HZ };
+  } catch {
+    return null;
+  }
+}
+
 /** The calling thread's id (Linux), to read its CPU time from another thread; null elsewhere. */
 export function currentThreadId(): number | null {
   try {
@@ -46,18 +67,9 @@ export function currentThreadId(): number | null {
   }
 }
 
-/**
- * CPU seconds (user + system) of thread `tid` of this process, or null once it has exited or
- * where /proc does not tell. Clock ticks are USER_HZ, 100 on every architecture Linux runs Node on.
- */
+/** CPU seconds of thread `tid` of this process, or null once it has exited or where /proc does not tell. */
 export function threadCpuSeconds(tid: number): number | null {
-  try {
-    const s = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' '); // fields after the command name; see proc(5)
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return null;
-  }
+  return procStat(`/proc/self/task/${tid}/stat`)?.cpuSeconds ?? null;
 }
 
 export function installUsageReport(env: NodeJS.ProcessEnv = process.env): void {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { CLI_BUNDLE } from '../../src/core/paths.js';
 import { servicesCpuSince } from '../../src/bench/measure.js';
-import { peakRssBytes } from '../../src/core/usage.js';
+import { currentThreadId, peakRssBytes, procStat, threadCpuSeconds } from '../../src/core/usage.js';
 import type { UsageReport } from '../../src/core/usage.js';
 
 const MiB = 1024 * 1024;
@@ -39,6 +39,20 @@ test("a child's reported peak RSS leaves out the memory its parent held when it 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("a process's and a thread's CPU seconds from /proc", { skip: process.platform !== 'linux' && '/proc is Linux only' }, () => {
+  const t = process.cpuUsage();
+  while (process.cpuUsage(t).user < 200_000); // 200 ms of this thread's CPU
+  const self = procStat('/proc/self/stat');
+  assert.ok(self, 'this process is readable');
+  assert.equal(self.ppid, process.ppid);
+  assert.ok(self.cpuSeconds >= 0.2, `${self.cpuSeconds} s: at least the 200 ms just spent`);
+  const tid = currentThreadId();
+  assert.equal(tid, process.pid, "the main thread's id is the process's");
+  const thread = threadCpuSeconds(tid!);
+  assert.ok(thread !== null && thread >= 0.15 && thread <= self.cpuSeconds + 0.02, `thread ${thread} s of the process's ${self.cpuSeconds}`);
+  assert.equal(procStat('/proc/self/task/999999999/stat'), null, 'no such thread: null, not a throw');
 });
 
 test("a service's CPU is counted over the clock's window only, not its start", { skip: process.platform !== 'linux' && '/proc is Linux only' }, async () => {
