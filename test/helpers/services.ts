@@ -4,7 +4,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,8 +68,30 @@ export function pgCluster(): string | null {
   return versions.length ? versions[versions.length - 1] : null;
 }
 
-/** stop, start or restart the local cluster, and wait until it answers again after a start. */
-export function pgCtl(action: 'stop' | 'start' | 'restart'): void {
+/**
+ * stop, start or restart the local cluster, or `crash` it: SIGKILL to the postmaster and every
+ * backend at once (no shutdown checkpoint, nothing flushed that a commit had not flushed), then a
+ * start, which runs crash recovery from the WAL. Waits until it answers again after a start.
+ */
+export function pgCtl(action: 'stop' | 'start' | 'restart' | 'crash'): void {
+  if (action === 'crash') {
+    const dataDir = execFileSync('pg_lsclusters', ['--no-header', pgCluster()!, 'main']).toString().trim().split(/\s+/)[5];
+    const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    process.kill(postmaster, 'SIGSTOP'); // forks no backend between the listing and the kill
+    const backends = execFileSync('pgrep', ['-P', String(postmaster)]).toString().trim().split('\n').map(Number);
+    const all = [...backends, postmaster];
+    for (const pid of all) process.kill(pid, 'SIGKILL');
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 100 && all.some(alive); i++) execFileSync('sleep', ['0.05']);
+    action = 'start';
+  }
   execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', pgCluster()!, 'main', action, ...(action === 'start' ? [] : ['-m', 'fast'])], { stdio: 'ignore' });
   if (action === 'stop') return;
   for (let i = 0; i < 300; i++) {
