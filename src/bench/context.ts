@@ -41,8 +41,8 @@ export interface Contender {
 }
 
 export class BenchContext {
-  /** (b)'s parsed rows as COPY files, their days and count: what the floors load. */
-  floorDump: { dir: string; days: number[]; rows: number } | null = null;
+  /** (b)'s parsed rows as COPY files, the days of each log type's rows (LOG_TYPES' order) and their count: what the floors load. */
+  floorDump: { dir: string; days: number[][]; rows: number } | null = null;
   readonly queries: QueryLatency[] = [];
   readonly naiveQueryMs = new Map<string, { ms: number; access: string }>();
   readonly logpipeDb: string;

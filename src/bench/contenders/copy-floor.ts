@@ -1,9 +1,10 @@
 /**
  * (d) The floor: PostgreSQL's own COPY of (b)'s parsed rows into a fresh copy of the schema (same
- * partitioned tables, same indexes; the days' partitions made on the clock, as (b) makes them). `one`: table after table on one connection, as
- * `psql -c '\copy …'` would, (d); `parallel`: one stream per table at once, (d'); `rollups`: (d')
- * and then the hourly counts and every rollup logpipe keeps, each filled by one GROUP BY over the
- * loaded table, (e) — the least PostgreSQL can spend to hold what logpipe holds.
+ * partitioned tables, same indexes; the partitions of the rows' days made on the clock, as (b)
+ * makes them). `one`: table after table on one connection, as `psql -c '\copy …'` would, (d);
+ * `parallel`: one stream per table at once, (d'); `rollups`: (d') and then the hourly counts and
+ * every rollup logpipe keeps, each filled by one GROUP BY over the loaded table, (e) — the least
+ * PostgreSQL can spend to hold what logpipe holds.
  */
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
@@ -60,9 +61,9 @@ export function copyFloorContender(ctx: BenchContext, variant: FloorVariant): Co
           const copyTable = (i: number) =>
             pipeline(createReadStream(join(dump.dir, `${LOG_TYPES[i].table}.copy`)), counter(), clients[i].query(copyFrom(copySqlFor(LOG_TYPES[i])('text'))));
           const started = performance.now();
-          // The days' partitions are made on the clock, in one call, as (b)'s processors make
-          // them when they first meet a day: holding the rows includes making their tables.
-          const partitioned = new PartitionManager().ensure(pool, LOG_TYPES.flatMap((t) => dump.days.map((d) => [t, d] as [typeof t, number])));
+          // The partitions of each table's days are made on the clock, in one call, as (b)'s
+          // processors make them when they first meet a day: holding the rows includes making their tables.
+          const partitioned = new PartitionManager().ensure(pool, LOG_TYPES.flatMap((t, i) => dump.days[i].map((d) => [t, d] as [typeof t, number])));
           let finishedAt = 0;
           // (e): the hourly counts of each type and every rollup, one statement each, spread over the connections.
           const fills = [...LOG_TYPES.map((t) => (c: pg.ClientBase) => fillHourlyCounts(c, [t])), ...ROLLUPS.map((r) => (c: pg.ClientBase) => fillRollup(c, r, ports))];
