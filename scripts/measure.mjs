@@ -243,7 +243,8 @@ async function roles() {
   const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { resolve } = await import('node:path');
-  const { postgresCpuProbe } = await dist('bench/measure.js');
+  const { postgresCpuProbe, servicesCpuSince } = await dist('bench/measure.js');
+  const { procStat } = await dist('core/usage.js');
   const variants = (opt('--variants', '') || '').split(';').map((v) => v.trim());
   if (variants.length < 2) throw new Error('roles needs --variants "A;B" (e.g. "; MALLOC_ARENA_MAX=2", the first empty: as it is)');
   const oneProcess = args.includes('--run');
@@ -304,12 +305,11 @@ async function roles() {
         return { busy: served('logpipe_parse_busy_seconds_total'), cpu: served('logpipe_parse_cpu_seconds_total') };
       };
       const parse0 = metricsUrl ? await parseThreads() : null;
-      // The processor's CPU over the same window as the server's (it started before it), all its
-      // threads and its main thread alone (whose id is the process's); Linux.
-      const { procStat } = await dist('core/usage.js');
-      const cpuOf = (stat) => procStat(stat)?.cpuSeconds ?? NaN;
-      const processorCpu = () => ({ all: cpuOf(`/proc/${processor.child.pid}/stat`), main: cpuOf(`/proc/${processor.child.pid}/task/${processor.child.pid}/stat`) });
-      const proc0 = processor ? processorCpu() : null;
+      // The processor's CPU over the same window as the server's (it started before it), as the
+      // benchmark counts it, and its main thread's alone (whose id is the process's); Linux.
+      const processorCpuUsed = processor ? servicesCpuSince([processor.child.pid]) : null;
+      const mainThreadCpu = () => procStat(`/proc/${processor.child.pid}/task/${processor.child.pid}/stat`)?.cpuSeconds ?? NaN;
+      const main0 = processor ? mainThreadCpu() : NaN;
       const pg0 = probe();
       const wal0 = await walSoFar();
       const t = performance.now();
@@ -321,11 +321,8 @@ async function roles() {
       const parse1 = metricsUrl ? await parseThreads() : null;
       const threadFigures = parse1 ? { 'parse threads busy': parse1.busy - parse0.busy, 'parse threads CPU': parse1.cpu - parse0.cpu } : {};
       if (processor) {
-        const proc1 = processorCpu();
-        threadFigures['processor CPU on the clock'] = proc1.all - proc0.all;
-        threadFigures['processor main thread CPU'] = proc1.main - proc0.main;
-      }
-      if (processor) {
+        threadFigures['processor CPU on the clock'] = processorCpuUsed()[0] ?? NaN;
+        threadFigures['processor main thread CPU'] = mainThreadCpu() - main0;
         processor.child.kill('SIGTERM');
         await processor.exited;
       }

@@ -38,6 +38,11 @@ export function countColumns(def: RollupDef): string[] {
   return def.presence ? [] : ['events', ...(def.firstLast ? ['first_seen', 'last_seen'] : [])];
 }
 
+/** How many values a rollup's row is sent as: its bucket (0 for 'all'), its keys, its counts. */
+export function sentWidth(def: RollupDef): number {
+  return 1 + def.keys.length + countColumns(def).length;
+}
+
 /** The values a rollup's filter accepts, with the watched ports filled in. */
 export function filterValues(r: Rollup, watchedPorts: readonly number[]): readonly (string | number)[] | null {
   if (!r.def.where) return null;

@@ -7,10 +7,10 @@
 import { existsSync } from 'node:fs';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from '../core/logger.js';
+import { threadCpuSeconds } from '../core/usage.js';
 import type { ParseThreadUsage } from '../metrics/metrics.js';
 import { BadChunk, type EncodedChunk } from '../queue/chunk.js';
 import { DEFAULT_PARSE_SETTINGS, type ParseSettings, type PrepareMode } from './parse-chunk.js';
-import { threadCpuSeconds } from '../core/usage.js';
 import { fromWire, type ParseReply, type ParseRequest, type PreparedChunk, type RecycleRequest, type ThreadHello } from './parse-wire.js';
 
 /** The worker script next to this module: the bundle's or the compiled one. */
@@ -33,7 +33,6 @@ interface Thread {
   busy: number;
   cpu: number;
 }
-
 
 /** More thread deaths than this within DEATH_WINDOW_MS: the script itself is broken; stop. */
 const MAX_DEATHS = 3;
@@ -139,9 +138,8 @@ export class ParsePool {
     let cpuKnown = true;
     for (const t of this.threads) {
       t.busy = Math.max(t.busy, t.worker.performance.eventLoopUtilization().active / 1000);
-      const cpu = t.tid === null ? null : threadCpuSeconds(t.tid);
-      if (cpu !== null) t.cpu = Math.max(t.cpu, cpu);
-      else if (t.tid === null) cpuKnown = false;
+      if (t.tid === null) cpuKnown = false; // not said yet, or not Linux
+      else t.cpu = Math.max(t.cpu, threadCpuSeconds(t.tid) ?? 0);
       sum.busy += t.busy;
       sum.cpu += t.cpu;
     }

@@ -3,11 +3,11 @@
  * rows and counts. Pure CPU, so the processor's event loop stays free for PostgreSQL and Redis.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { currentThreadId } from '../core/usage.js';
 import { LOG_TYPES } from '../logtypes/registry.js';
 import { BadChunk, decodeChunk } from '../queue/chunk.js';
 import { reuseSegments } from '../store/copy-buffer.js';
 import { configureParsing, parseChunk, prepareChunk, type ParseSettings } from './parse-chunk.js';
-import { currentThreadId } from '../core/usage.js';
 import { toTransfer, type ParseReply, type ParseRequest, type RecycleRequest, type ThreadHello } from './parse-wire.js';
 
 const port = parentPort;

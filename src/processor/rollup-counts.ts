@@ -7,7 +7,7 @@
  * PostgreSQL as they are; duplicates across a batch's chunks are summed there (GROUP BY). A
  * presence rollup's keys go without their counts.
  */
-import { countColumns, filterValues, ROLLUPS } from '../logtypes/rollups.js';
+import { filterValues, ROLLUPS, sentWidth } from '../logtypes/rollups.js';
 import type { Value } from '../logtypes/types.js';
 import type { RollupColumns } from '../store/rows.js';
 
@@ -98,7 +98,7 @@ export class RollupCounter {
     return ROLLUPS.map((r, i) => {
       const depth = r.def.keys.length; // levels below the bucket
       const presence = Boolean(r.def.presence);
-      const cols: string[][] = Array.from({ length: 1 + depth + countColumns(r.def).length }, () => []);
+      const cols: string[][] = Array.from({ length: sentWidth(r.def) }, () => []);
       const path: unknown[] = [];
       const walk = (level: Level, d: number) => {
         for (const [k, v] of level) {

@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import { LOG_TYPES } from '../logtypes/registry.js';
 import type { LogType } from '../logtypes/types.js';
-import { countColumns, filterValues, ROLLUPS, type Rollup } from '../logtypes/rollups.js';
+import { countColumns, filterValues, ROLLUPS, sentWidth, type Rollup } from '../logtypes/rollups.js';
 import type { RollupColumns } from './rows.js';
 import { BOOK_SCHEMA, bucketColumn, rollupTable, sqlType } from './schema.js';
 
@@ -21,7 +21,7 @@ export function upsertSql(r: Rollup, first: number): { sql: string; params: numb
   const bucket = bucketColumn(r.def);
   const keys = r.def.keys.map((k) => ({ name: k, type: sqlType(r.type, r.type.columns.find((c) => c.name === k)!) }));
   const presence = Boolean(r.def.presence);
-  const n = 1 + keys.length + countColumns(r.def).length;
+  const n = sentWidth(r.def);
   const col = (i: number) => `string_to_table($${first + i}, E'\\n')`;
   // The bucket arrives as hours or days since the epoch, first and last as epoch milliseconds.
   const bucketExpr = r.def.grain === 'hour' ? `to_timestamp(b::bigint * 3600)` : r.def.grain === 'day' ? `date '1970-01-01' + b::int` : null;
@@ -71,9 +71,8 @@ export async function writeRollups(client: pg.ClientBase, hours: Map<number, [ho
     (params[2] as number[]).push(n);
   }
   ROLLUPS.forEach((r, i) => {
-    const width = 1 + r.def.keys.length + countColumns(r.def).length;
     // No rows: empty columns give empty string_to_table results.
-    for (let c = 0; c < width; c++) params.push(counts[i].rows ? counts[i].columns[c] : null);
+    for (let c = 0; c < sentWidth(r.def); c++) params.push(counts[i].rows ? counts[i].columns[c] : null);
   });
   await client.query(batchSql(), params);
 }
@@ -108,7 +107,6 @@ async function differences(client: pg.ClientBase, a: string, b: string): Promise
   const res = await client.query(`SELECT ((SELECT count(*) FROM ((${a}) EXCEPT (${b})) a) + (SELECT count(*) FROM ((${b}) EXCEPT (${a})) b))::int AS n`);
   return res.rows[0].n;
 }
-
 
 /** Rows in which the rollup and its GROUP BY differ (both ways); 0 when it is right. */
 export function rollupDifferences(client: pg.ClientBase, r: Rollup, watchedPorts: readonly number[]): Promise<number> {

@@ -25,24 +25,27 @@ test('rows of any size and script come out byte for byte', () => {
 
 for (const copyFormat of ['binary', 'text'] as const) test(`segments given back are written again: ${copyFormat} rows in reused memory are the same bytes as in new memory`, () => {
   configureParsing({ ...DEFAULT_PARSE_SETTINGS, copyFormat });
-  const payload = Buffer.from(LOG_TYPES.flatMap((t) => t.examples).join('\n').repeat(400) + '\n');
-  const lineCount = payload.toString().split('\n').length - 1;
-  const parse = () => parseChunk({ fileId: 1, start: 0, end: payload.length, firstLine: 1, lineCount, payload }).rows;
-  const fresh = parse();
-  const expected = fresh.rows.map((b) => b.bytes().toString('base64'));
-  // Give back its whole segments, filled with garbage first: a writer must send only what it wrote.
-  const whole = segmentsOf(fresh.rows);
-  assert.ok(whole.length > 0, 'the chunk filled at least one whole segment');
-  assert.deepEqual(whole.map((s) => s.byteLength), whole.map(() => SEGMENT_BYTES));
-  assert.equal(new Set(whole).size, whole.length, 'each once');
-  for (const s of whole) new Uint8Array(s).fill(0xff);
-  const before = spareSegments();
-  reuseSegments(whole);
-  assert.equal(spareSegments(), before + whole.length);
-  const again = parse();
-  assert.ok(spareSegments() < before + whole.length, 'the next chunk took segments from those given back');
-  assert.deepEqual(again.rows.map((b) => b.bytes().toString('base64')), expected);
-  configureParsing(DEFAULT_PARSE_SETTINGS);
+  try {
+    const payload = Buffer.from(LOG_TYPES.flatMap((t) => t.examples).join('\n').repeat(400) + '\n');
+    const lineCount = payload.toString().split('\n').length - 1;
+    const parse = () => parseChunk({ fileId: 1, start: 0, end: payload.length, firstLine: 1, lineCount, payload }).rows;
+    const fresh = parse();
+    const expected = fresh.rows.map((b) => b.bytes().toString('base64'));
+    // Give back its whole segments, filled with garbage first: a writer must send only what it wrote.
+    const whole = segmentsOf(fresh.rows);
+    assert.ok(whole.length > 0, 'the chunk filled at least one whole segment');
+    assert.deepEqual(whole.map((s) => s.byteLength), whole.map(() => SEGMENT_BYTES));
+    assert.equal(new Set(whole).size, whole.length, 'each once');
+    for (const s of whole) new Uint8Array(s).fill(0xff);
+    const before = spareSegments();
+    reuseSegments(whole);
+    assert.equal(spareSegments(), before + whole.length);
+    const again = parse();
+    assert.ok(spareSegments() < before + whole.length, 'the next chunk took segments from those given back');
+    assert.deepEqual(again.rows.map((b) => b.bytes().toString('base64')), expected);
+  } finally {
+    configureParsing(DEFAULT_PARSE_SETTINGS);
+  }
 });
 
 test('only whole segments are kept for reuse, and no more than a bounded number', () => {
