@@ -46,6 +46,8 @@ export class ParsePool {
   private deaths: number[] = [];
   /** What threads that died had spent, as last read. */
   private readonly retired = { busy: 0, cpu: 0 };
+  /** A thread has told its id, so threads' CPU can be read here (Linux). */
+  private cpuReadable = false;
   /** Set when threads keep dying: every parse fails with it (the processor stops) rather than respawn forever. */
   private broken: Error | null = null;
 
@@ -68,6 +70,7 @@ export class ParsePool {
     t.worker.on('message', (reply: ParseReply | ThreadHello) => {
       if ('hello' in reply) {
         t.tid = reply.hello.tid;
+        if (t.tid !== null) this.cpuReadable = true;
         return;
       }
       const p = t.pending.get(reply.id);
@@ -135,15 +138,14 @@ export class ParsePool {
    */
   usage(): ParseThreadUsage {
     const sum = { ...this.retired };
-    let cpuKnown = true;
     for (const t of this.threads) {
       t.busy = Math.max(t.busy, t.worker.performance.eventLoopUtilization().active / 1000);
-      if (t.tid === null) cpuKnown = false; // not said yet, or not Linux
-      else t.cpu = Math.max(t.cpu, threadCpuSeconds(t.tid) ?? 0);
+      // A thread that has not said its id yet (a replacement starting) adds nothing until it has.
+      if (t.tid !== null) t.cpu = Math.max(t.cpu, threadCpuSeconds(t.tid) ?? 0);
       sum.busy += t.busy;
       sum.cpu += t.cpu;
     }
-    return { busySeconds: sum.busy, cpuSeconds: cpuKnown ? sum.cpu : null };
+    return { busySeconds: sum.busy, cpuSeconds: this.cpuReadable ? sum.cpu : null };
   }
 
   /** Each thread's V8 limits, as the threads have them (for tests). */
