@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { generate } from '../../src/generator/generate.js';
 import { createLogger } from '../../src/core/logger.js';
 import { LOG_TYPES } from '../../src/logtypes/registry.js';
-import { parseChunk } from '../../src/processor/parse-chunk.js';
+import { parseChunk, prepareChunk } from '../../src/processor/parse-chunk.js';
 import { ParsePool } from '../../src/processor/parse-pool.js';
 import { BadChunk, CODECS, encodeChunk, type Chunk } from '../../src/queue/chunk.js';
 import { Chunker } from '../../src/reader/chunker.js';
@@ -59,6 +59,29 @@ for (const codec of CODECS) test(`a chunk parsed on a thread equals the chunk pa
     });
   } finally {
     await pool.close();
+  }
+});
+
+test('the fast path decodes a chunk in pieces: lines across their ends, blank lines at them, multi-byte text and long lines come out as line by line', () => {
+  const examples = LOG_TYPES.flatMap((t) => t.examples);
+  const lines: string[] = [];
+  for (let i = 0; i < 3_000; i++) {
+    lines.push(examples[i % examples.length]);
+    if (i % 7 === 0) lines.push('');
+    if (i % 11 === 0) lines.push(`${'ü'.repeat(i % 50)} not a log line ✓`);
+    if (i % 997 === 0) lines.push('x'.repeat(40_000)); // longer than a piece
+  }
+  const payload = Buffer.from(lines.join('\n') + '\n');
+  assert.ok(payload.length > 8 * 32 * 1024, 'many pieces');
+  const chunk: Chunk = { fileId: 1, start: 0, end: payload.length, firstLine: 1, lineCount: lines.length, payload };
+  const fast = parseChunk(chunk);
+  // Not committed anywhere: the line-by-line path over every line.
+  const byLine = prepareChunk(chunk, { kind: 'uncommitted', covered: [] });
+  assert.equal(fast.rows.lineCount, lines.length);
+  assert.deepEqual(comparable(fast.rows), comparable(byLine.rows));
+  assert.deepEqual(fast.segments, byLine.segments);
+  for (const lineCount of [lines.length - 1, lines.length + 1]) {
+    assert.throws(() => parseChunk({ ...chunk, lineCount }), BadChunk, `a header saying ${lineCount} lines`);
   }
 });
 
