@@ -19,8 +19,12 @@ export async function adminQuery(adminUrl: string, sql: string): Promise<void> {
   }
 }
 
-export async function resetDatabase(adminUrl: string, name: string): Promise<void> {
+export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
   await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+}
+
+export async function resetDatabase(adminUrl: string, name: string): Promise<void> {
+  await dropDatabase(adminUrl, name);
   await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
 }
 

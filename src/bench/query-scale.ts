@@ -15,7 +15,7 @@ import { copyNaiveRows } from '../naive/load.js';
 import { DEFAULT_WATCHED_PORTS } from '../logtypes/rollups.js';
 import { INVESTIGATIONS, seedArgs, type BuiltQuery } from '../store/investigations.js';
 import { committedTotals } from '../store/status.js';
-import { dbUrl, resetDatabase } from './database.js';
+import { dbUrl, dropDatabase, resetDatabase } from './database.js';
 import { accessPath } from './explain.js';
 import { runRole } from './roles.js';
 
@@ -174,6 +174,8 @@ export async function benchQueries(o: QueryBenchOptions): Promise<ScaleResult[]>
       }
     }
     results.push({ scale, ingestSeconds, bytesPerRowIngested, bytesPerRow, logpipe, naive });
+    // Gigabytes at 10M rows and more: kept only when asked for, to be used again.
+    if (!o.reuse) for (const db of [name, `${name}_naive`]) await dropDatabase(o.databaseUrl, db);
   }
   return results;
 }

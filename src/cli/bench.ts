@@ -1,5 +1,5 @@
 /** `logpipe bench` and `logpipe cost`: the side-by-side benchmark and what it means in dollars. */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -112,8 +112,8 @@ export function registerBench(program: Command): void {
       .option('--runs <n>', 'timed runs per question', intArg('runs', 1, 1000), 20)
       .option('--naive-up-to <rows>', 'time the naive table up to this many rows (beyond: extrapolated)', '10M')
       .option('--data-root <dir>', 'where the data sets are generated', './data')
-      .option('--db-prefix <name>', 'databases it creates and drops: <name>_<scale>', 'logpipe_qbench')
-      .option('--reuse', 'keep and use again a scale\'s data and databases when already ingested')
+      .option('--db-prefix <name>', 'databases it creates: <name>_<scale> and <name>_<scale>_naive, dropped once the scale is measured (unless --reuse)', 'logpipe_qbench')
+      .option('--reuse', 'keep each scale\'s databases, and use them again when already ingested')
       .option('--out <dir>', 'where the report goes', './bench-results'),
   ).action(
     action(async (flags: GlobalFlags & { scale: string[]; runs: number; naiveUpTo: string; dataRoot: string; dbPrefix: string; reuse?: boolean; out: string }) => {
@@ -127,10 +127,12 @@ export function registerBench(program: Command): void {
         return { rows: countArg(rows, '--scale'), days: d };
       });
       const started = new Date().toISOString();
+      const workDir = mkdtempSync(join(tmpdir(), 'logpipe-qbench-'));
       const results = await benchQueries({
         databaseUrl: config.databaseUrl, scales, runs: flags.runs, naiveUpTo: countArg(flags.naiveUpTo, '--naive-up-to'), dataRoot: flags.dataRoot,
-        dbPrefix: flags.dbPrefix, reuse: Boolean(flags.reuse), workDir: mkdtempSync(join(tmpdir(), 'logpipe-qbench-')), log: (m) => process.stderr.write(m + '\n'),
+        dbPrefix: flags.dbPrefix, reuse: Boolean(flags.reuse), workDir, log: (m) => process.stderr.write(m + '\n'),
       });
+      rmSync(workDir, { recursive: true, force: true }); // the roles' logs: kept when one failed (its error names them)
       const context = `${started}, \`logpipe ${process.argv.slice(2).join(' ')}\` on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`;
       const files = writeQueryReport(flags.out, results, context);
       process.stdout.write('\n' + queryMarkdown(results, context) + '\n');
