@@ -65,7 +65,7 @@ export function registerBench(program: Command): void {
       .option('--queue-urls <url...>', 'run (b) over each of these queues, side by side (default: the configured queue)')
       .option('--query-runs <n>', 'timed runs per analyst query (after one warm-up)', intArg('query-runs', 1, 1000), 5)
       .option('--out <dir>', 'where the report goes', './bench-results')
-      .option('--db-prefix <name>', 'databases the bench creates and drops: <name> and <name>_naive', 'logpipe_bench')
+      .option('--db-prefix <name>', 'databases the bench uses: <name> and <name>_naive, dropped and created for each contender (the last one\'s left to look at)', 'logpipe_bench')
       .option('--skip <what...>', 'leave out: naive, run, queries', []),
   ).action(
     action(async (flags: BenchFlags, cmd: Command) => {
