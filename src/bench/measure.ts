@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { procStat, type UsageReport } from '../core/usage.js';
 
+const pidStat = (pid: number) => procStat(`/proc/${pid}/stat`);
+
 /**
  * A probe of the local PostgreSQL server's total CPU seconds: the postmaster's own, its live
  * children's, and its reaped children's (backends that already exited). Null when the server is
@@ -18,15 +20,15 @@ export async function postgresCpuProbe(client: pg.ClientBase): Promise<(() => nu
     const pidFile = join(dir, 'postmaster.pid');
     if (!existsSync(pidFile)) return null;
     const postmaster = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-    if (!procStat(`/proc/${postmaster}/stat`)) return null;
+    if (!pidStat(postmaster)) return null;
     return () => {
-      const pm = procStat(`/proc/${postmaster}/stat`);
+      const pm = pidStat(postmaster);
       if (!pm) return NaN;
       let total = pm.cpuSeconds + pm.childrenSeconds;
       for (const e of readdirSync('/proc')) {
         const pid = Number(e);
         if (!pid || pid === postmaster) continue;
-        const st = procStat(`/proc/${pid}/stat`);
+        const st = pidStat(pid);
         if (st && st.ppid === postmaster) total += st.cpuSeconds;
       }
       return total;
@@ -47,7 +49,7 @@ export function cpuSince(probe: (() => number) | null): () => number | null {
 
 /** A live process's CPU seconds so far (all its threads), or null where /proc does not tell. */
 function processCpuSeconds(pid: number | undefined): number | null {
-  return pid ? procStat(`/proc/${pid}/stat`)?.cpuSeconds ?? null : null;
+  return pid ? pidStat(pid)?.cpuSeconds ?? null : null;
 }
 
 /**

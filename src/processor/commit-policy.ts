@@ -56,6 +56,21 @@ export function remedyFor(err: unknown, a: Attempt): Remedy {
   return a.quarantined ? 'fail' : 'quarantine';
 }
 
+/** Why the processor stops on an error only an administrator (or a restart) can fix, and what to do. */
+function stopMessage(e: { code?: string; message: string }, where: string): string {
+  const stays = 'the batch stays in the queue';
+  if (e.code === SQLSTATE.INSUFFICIENT_PRIVILEGE) {
+    return `PostgreSQL at ${where} refused a write: ${e.message} (as an administrator: \`logpipe init-db --roles\`, and GRANT logpipe_ingest to this user)`;
+  }
+  if (e.code === SQLSTATE.UNDEFINED_COLUMN) {
+    return `the schema in ${where} lacks a column this processor writes: ${e.message} (an older schema: \`logpipe init-db\` of this release; a newer one: upgrade the processor); ${stays}`;
+  }
+  if (isColumnMismatch(e)) {
+    return `PostgreSQL at ${where} refused the binary COPY rows: ${e.message} (the log tables' columns changed since this processor started: restart it); ${stays}`;
+  }
+  return `the schema in ${where} is incomplete: ${e.message} (as an administrator: \`logpipe init-db\`); ${stays}`;
+}
+
 /** A chunk to commit, with its message: what it is prepared again from. */
 export interface Pending {
   prepared: PreparedChunk;
@@ -120,15 +135,7 @@ export class Committer {
             this.partitions.clear();
             continue;
           case 'stop':
-            throw new ServiceError(
-              e.code === SQLSTATE.INSUFFICIENT_PRIVILEGE
-                ? `PostgreSQL at ${poolWhere(this.pool)} refused a write: ${e.message} (as an administrator: \`logpipe init-db --roles\`, and GRANT logpipe_ingest to this user)`
-                : e.code === SQLSTATE.UNDEFINED_COLUMN
-                  ? `the schema in ${poolWhere(this.pool)} lacks a column this processor writes: ${e.message} (an older schema: \`logpipe init-db\` of this release; a newer one: upgrade the processor); the batch stays in the queue`
-                  : isColumnMismatch(e)
-                    ? `PostgreSQL at ${poolWhere(this.pool)} refused the binary COPY rows: ${e.message} (the log tables' columns changed since this processor started: restart it); the batch stays in the queue`
-                    : `the schema in ${poolWhere(this.pool)} is incomplete: ${e.message} (as an administrator: \`logpipe init-db\`); the batch stays in the queue`,
-            );
+            throw new ServiceError(stopMessage(e, poolWhere(this.pool)));
           case 'retry':
             if (this.hooks.stopping() && attempt > 1) return false;
             this.hooks.retried();
