@@ -9,6 +9,8 @@
  *   node scripts/measure.mjs codecs       [--data DIR] [--rounds N]  queue codecs: CPU to compress / decompress, size
  *   node scripts/measure.mjs copy-formats [--data DIR] [--rounds N]  PostgreSQL alone: COPY of the same rows, text vs binary
  *   node scripts/measure.mjs rollups      [--data DIR] [--rounds N]  each rollup's upserts (their SELECT taken apart), and merging a batch's counts first
+ *   node scripts/measure.mjs first-query  --db URL [--rounds N]      each analyst question as a new connection's first query and again on it: the server
+ *                                         backend's CPU and minor page faults for each (from /proc; the server on this machine)
  *   node scripts/measure.mjs roles        [--data DIR] [--rounds N] [--run] [--metrics] --variants "A;B"  reader + processor (or run), variant against variant
  *                                         (the processor's CPU and its main thread's over the run, from /proc; --metrics: the processor serves its metrics, as by
  *                                         default, and its parse threads' busy and CPU seconds are read from them)
@@ -60,9 +62,10 @@ function chunksOf(directory) {
   });
 }
 
-const chunks = chunksOf(dir);
+// Every measure but first-query works on a data set's lines.
+const chunks = what === 'first-query' ? [] : chunksOf(dir);
 const millions = chunks.reduce((a, c) => a + c.lineCount, 0) / 1e6;
-console.log(`${dir}: ${(millions * 1e6).toLocaleString('en')} lines in ${chunks.length} chunks; ${rounds} rounds`);
+if (chunks.length) console.log(`${dir}: ${(millions * 1e6).toLocaleString('en')} lines in ${chunks.length} chunks; ${rounds} rounds`);
 const perM = (s) => (s / millions).toFixed(2);
 
 /** Runs each variant once per round, in turns; returns the medians of what each returns (the first round dropped). */
@@ -384,6 +387,48 @@ function mergeCounts(counts) {
 }
 
 measures.roles = roles;
+
+/**
+ * What a new connection's first question costs the server, against the same question asked again
+ * on that connection: the backend's CPU (from /proc/PID/schedstat, in ns) and its minor page
+ * faults (/proc/PID/stat) around each run, medians over --rounds connections. The server must be
+ * on this machine; --db names a database logpipe ingested (e.g. kept by `bench-queries --reuse`).
+ */
+async function firstQuery() {
+  const db = opt('--db', null);
+  if (!db) throw new Error('first-query needs --db URL: a database logpipe ingested (e.g. kept by logpipe bench-queries --reuse)');
+  const { readFileSync } = await import('node:fs');
+  const { INVESTIGATIONS, seedArgs } = await dist('store/investigations.js');
+  const { DEFAULT_WATCHED_PORTS } = await dist('logtypes/rollups.js');
+  const backend = (pid) => ({
+    cpuMs: Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6,
+    faults: Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[7]),
+  });
+  console.log(`${db.replace(/\/\/[^@/]*@/, '//')}: ${rounds} new connections a question; backend CPU ms and minor faults, medians`);
+  for (const q of INVESTIGATIONS) {
+    const { sql, params } = q.build(seedArgs(q), DEFAULT_WATCHED_PORTS);
+    const first = { cpuMs: [], faults: [] };
+    const again = { cpuMs: [], faults: [] };
+    for (let r = 0; r < rounds; r++) {
+      const c = new pg.Client({ connectionString: db, types: { getTypeParser: () => (v) => v } });
+      await c.connect();
+      try {
+        const pid = (await c.query('SELECT pg_backend_pid() AS p')).rows[0].p;
+        for (const into of [first, again]) {
+          const b0 = backend(pid);
+          await c.query(sql, params);
+          const b1 = backend(pid);
+          into.cpuMs.push(b1.cpuMs - b0.cpuMs);
+          into.faults.push(b1.faults - b0.faults);
+        }
+      } finally {
+        await c.end();
+      }
+    }
+    console.log(`${q.id.padEnd(4)} first: ${median(first.cpuMs).toFixed(2)} ms, ${median(first.faults)} faults; again: ${median(again.cpuMs).toFixed(2)} ms, ${median(again.faults)} faults`);
+  }
+}
+measures['first-query'] = firstQuery;
 
 if (!measures[what]) {
   console.error(`usage: node scripts/measure.mjs <${Object.keys(measures).join('|')}> [--data DIR] [--rounds N]`);
