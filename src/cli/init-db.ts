@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Config } from '../config/schema.js';
+import { EXIT } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { checkDatabase, createPool, poolWhere, withClient } from '../store/db.js';
 import { ConfigError, originOf } from '../config/load.js';
@@ -63,20 +64,31 @@ export function registerInitDb(program: Command): void {
   addConfigFlags(
     program
       .command('maintain')
-      .description("rebuild the indexes of closed days' partitions compact, and vacuum the rollups (an administrator's daily job)")
-      .option('--before <date>', 'compact days before this one (default: yesterday)'),
+      .description("order closed days' rows by their entity and rebuild their indexes compact, and vacuum the rollups (an administrator's daily job)")
+      .option('--before <date>', 'compact days before this one (default: yesterday)')
+      .option('--no-cluster', "keep closed days' rows in arrival order: only rebuild their indexes, concurrently (no exclusive lock)")
+      .option('--lock-timeout <seconds>', 'how long ordering a day waits for it when a query or a late line holds it; then it is left for the next run', '10'),
   ).action(
-    action(async (flags: GlobalFlags & { before?: string }) => {
+    action(async (flags: GlobalFlags & { before?: string; cluster: boolean; lockTimeout: string }) => {
       if (flags.before !== undefined && !/^\d{4}-\d\d-\d\d$/.test(flags.before)) throw new ConfigError(`--before must be a date such as 2024-01-16, got "${flags.before}"`);
+      const lockTimeout = Number(flags.lockTimeout);
+      if (!(lockTimeout > 0 && lockTimeout <= 3600)) throw new ConfigError(`--lock-timeout must be a number of seconds in (0, 3600], got "${flags.lockTimeout}"`);
       const config = configFrom(flags);
       const { db, pool } = await adminConnection(config, createLogger(config.logLevel, 'maintain', config.logFormat), false);
       try {
         await withClient(pool, (c) => initDb(c, { watchedPorts: config.rollups.watchedPorts })); // an administrator's job: the schema is brought up to date first
         const started = performance.now();
-        const done = await compactClosedDays(pool, flags.before, (c) =>
-          process.stdout.write(`${c.partition}: indexes ${(c.bytesBefore / 1e6).toFixed(1)} MB → ${(c.bytesAfter / 1e6).toFixed(1)} MB\n`));
-        const saved = done.reduce((a, c) => a + c.bytesBefore - c.bytesAfter, 0);
-        process.stdout.write(`compacted ${done.length} partition(s), ${(saved / 1e6).toFixed(1)} MB freed, in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+        const done = await compactClosedDays(pool, {
+          before: flags.before, cluster: flags.cluster, lockTimeoutMs: lockTimeout * 1000,
+          onEach: (c) => process.stdout.write(c.busy
+            ? `${c.partition}: busy for ${lockTimeout} s (a query or a late line held it), left for the next run\n`
+            : `${c.partition}: ${c.orderedBy ? `rows ordered by (${c.orderedBy}) (held ${c.heldSeconds.toFixed(1)} s), ` : ''}indexes ${(c.bytesBefore / 1e6).toFixed(1)} MB → ${(c.bytesAfter / 1e6).toFixed(1)} MB in ${c.seconds.toFixed(1)} s\n`),
+        });
+        const compacted = done.filter((c) => !c.busy);
+        const saved = compacted.reduce((a, c) => a + c.bytesBefore - c.bytesAfter, 0);
+        const busy = done.length - compacted.length;
+        process.stdout.write(`compacted ${compacted.length} partition(s), ${(saved / 1e6).toFixed(1)} MB freed, in ${((performance.now() - started) / 1000).toFixed(1)} s${busy ? `; ${busy} busy, left for the next run` : ''}\n`);
+        if (busy) process.exitCode = EXIT.PARTLY_DONE;
       } finally {
         await pool.end();
         await db.stop();

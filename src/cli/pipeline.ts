@@ -23,7 +23,7 @@ function failedInputs(reader: Reader): void {
   if (reader.failed.length === 0) return;
   for (const f of reader.failed) process.stderr.write(`logpipe: not read: ${safeText(f.path)}: ${f.code} (${safeText(f.message)})\n`);
   process.stderr.write(`logpipe: ${reader.failed.length} input(s) could not be read; everything else was committed (see logpipe status)\n`);
-  process.exitCode = EXIT.SOME_INPUTS_FAILED;
+  process.exitCode = EXIT.PARTLY_DONE;
 }
 
 interface PipelineFlags extends GlobalFlags {

@@ -1,10 +1,11 @@
 /**
  * Errors a user can act on, and how an error becomes one or two lines that name the service,
  * the setting and what to do. The exit code contract: 0 done; 1 a runtime failure (a service
- * unreachable or refusing); 2 a configuration or usage error, before anything started; 3 done,
- * but some inputs could not be read; 130/143 never (a signal ends a role cleanly with 0).
+ * unreachable or refusing); 2 a configuration or usage error, before anything started; 3 done
+ * in part (some inputs could not be read, or a day maintain found busy); 130/143 never (a
+ * signal ends a role cleanly with 0).
  */
-export const EXIT = { OK: 0, RUNTIME: 1, CONFIG: 2, SOME_INPUTS_FAILED: 3 } as const;
+export const EXIT = { OK: 0, RUNTIME: 1, CONFIG: 2, PARTLY_DONE: 3 } as const;
 
 /** A runtime failure whose message is already what the user should read (no stack needed). */
 export class ServiceError extends Error {

@@ -109,6 +109,12 @@ export interface LogType {
   columns: Column[];
   indexes: IndexDef[];
   /**
+   * The order `logpipe maintain` rewrites a closed day's rows in (an expression list ending in
+   * ts, as inside `CREATE INDEX … (<on>)`): the entity its per-entity question pivots on, so
+   * that one entity's rows of the day sit on a few pages instead of one page each.
+   */
+  clusterBy?: { on: string; why: string };
+  /**
    * Counts kept in the same transaction as the rows, for questions over everything (or long
    * windows) that no index answers without reading every row: each is a table
    * `logpipe.<type>_<name>`, created, filled and checked from this declaration.

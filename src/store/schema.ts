@@ -20,7 +20,7 @@ export const PROVENANCE_COLUMNS: Column[] = [
 ];
 
 /** An index every log table has: BRIN on ts, a few pages per time range, for any time window inside a day. */
-const TS_BRIN: IndexDef = { name: 'ts_brin', on: 'ts', method: 'brin', with: 'pages_per_range = 32', why: 'time windows inside a daily partition (Q1 with src, edges of rollup windows); a few kB per day' };
+const TS_BRIN: IndexDef = { name: 'ts_brin', on: 'ts', method: 'brin', with: 'pages_per_range = 32', why: 'time windows inside a day still in arrival order (today, yesterday, or with `maintain --no-cluster`): edges of rollup windows; a few kB per day' };
 
 export function tableColumns(type: LogType): Column[] {
   return [...type.columns, ...PROVENANCE_COLUMNS];
@@ -220,6 +220,7 @@ export function schemaMarkdown(): string {
     for (const c of tableColumns(type)) out.push(`| ${c.name} | ${c.type === 'enum' ? `enum (${c.values!.join(', ')})` : c.type} | ${c.nullable ? 'yes' : 'no'} | ${c.doc} |`);
     out.push('', 'Indexes:', '');
     for (const ix of [...type.indexes, TS_BRIN]) out.push(`- \`(${ix.on})\`${ix.method ? ` ${ix.method}` : ''}${ix.where ? ` where \`${ix.where}\`` : ''}: ${ix.why}`);
+    if (type.clusterBy) out.push(`- closed days' rows ordered by \`(${type.clusterBy.on})\` (\`logpipe maintain\`): ${type.clusterBy.why}`);
     for (const r of type.rollups ?? []) {
       const by = [...(bucketColumn(r) ? [bucketColumn(r)!.name] : []), ...r.keys].join(', ');
       const where = r.where ? ` where ${r.where.column} in ${Array.isArray(r.where.values) ? r.where.values.join(', ') : 'rollups.watchedPorts'}` : '';

@@ -105,6 +105,7 @@ export const auth: LogType = {
   indexes: [
     { name: 'failed_src_ts', on: 'source_ip, ts', where: "status = 'Failed'", why: 'Q3A brute force: failed logins from one source IP, newest first' },
   ],
+  clusterBy: { on: 'source_ip, ts', why: 'Q3A: one source IP\'s failed logins, newest first, on a few pages' },
   rollups: [
     {
       name: 'failures_daily', grain: 'day', keys: ['username'], where: { column: 'status', values: ['Failed'] },

@@ -33,6 +33,7 @@ export const firewall: LogType = {
       why: 'Q6 lateral movement for a port that is not watched (watched ports are answered by the port_pairs rollups); deduplicated, ~6 bytes a row',
     },
   ],
+  clusterBy: { on: 'src_ip, ts', why: 'Q1: one source IP\'s events of an hour on a few pages' },
   rollups: [
     { name: 'sources_daily', grain: 'day', keys: ['src_ip'], why: 'Q5 top talkers: events per source IP per day' },
     {

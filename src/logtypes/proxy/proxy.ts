@@ -111,6 +111,7 @@ export const proxy: LogType = {
       why: 'Q8 who fetched this domain: on a 64-bit hash of the domain (smaller than the text), so the query names both, as for DNS',
     },
   ],
+  clusterBy: { on: 'client_ip, ts', why: 'Q7: one client\'s requests, newest first, on a few pages' },
   envelopes: [squidEnvelope],
   programs: ['squid'],
   recognise: (line, env) => env.format === 'squid' || readSquidStamp(line, env.msgStart) !== null,
