@@ -2,16 +2,16 @@
  * `logpipe maintain` on generated days in the real server: each closed day's rows rewritten in
  * its type's order (checked on the heap, row by row), nothing lost, changed or left behind; a
  * day held by another session is left for the next run (exit 3) and done by it; open days
- * untouched; --no-cluster rebuilds indexes only.
+ * untouched; --no-cluster rebuilds indexes only; a late line for a day being ordered waits for it.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, test } from 'node:test';
 import { generate, type GenerateReport } from '../../src/generator/generate.js';
 import { LOG_TYPES } from '../../src/logtypes/registry.js';
-import { assertExactlyOnce, killStragglers, pipelineFixture, runCli, type PipelineFixture } from '../helpers/pipeline.js';
+import { assertExactlyOnce, killStragglers, pipelineFixture, runCli, startCli, type PipelineFixture } from '../helpers/pipeline.js';
 
 const START = Date.UTC(2024, 0, 15); // four days: 15th to 18th
 const dir = mkdtempSync(join(tmpdir(), 'logpipe-maintain-'));
@@ -111,6 +111,31 @@ test('maintain orders each closed day by its entity, loses and changes nothing, 
   const again = await runCli(['maintain', '--before', '2099-01-01'], env);
   assert.equal(again.code, 0, again.output);
   assert.match(again.output, /compacted 0 partition\(s\)/, 'each day once');
+});
+
+test('a late line for a day being ordered waits for it and is committed once, nothing failing', { timeout: 120_000 }, async () => {
+  const late = mkdtempSync(join(tmpdir(), 'logpipe-maintain-late-'));
+  const f = await pipelineFixture(late);
+  cleanups.push(async () => {
+    await f.cleanup();
+    rmSync(late, { recursive: true, force: true });
+  });
+  const env = { ...f.env, LOGPIPE_QUEUE_URL: '' };
+  writeFileSync(join(late, 'a.log'), '2024-01-15T10:00:00.000Z|action=accept|src=10.0.0.1|dst=10.0.0.2|proto=TCP|src_port=1|dst_port=22|bytes_sent=5|rule=r\n');
+  assert.equal((await runCli(['run'], env)).code, 0);
+  // maintain's CLUSTER holds the day's partition as this session does here.
+  const holder = await f.pool.connect();
+  await holder.query('BEGIN');
+  await holder.query('LOCK TABLE logpipe_partitions.firewall_logs_p20240115 IN ACCESS EXCLUSIVE MODE');
+  writeFileSync(join(late, 'b.log'), '2024-01-15T11:00:00.000Z|action=drop|src=10.0.0.3|dst=10.0.0.2|proto=TCP|src_port=2|dst_port=3389|bytes_sent=0|rule=r\n');
+  const run = startCli(['run'], env);
+  const early = await Promise.race([run.exited, new Promise((r) => setTimeout(() => r('waiting'), 3_000))]);
+  await holder.query('COMMIT');
+  holder.release();
+  assert.equal(early, 'waiting', `it waits for the day: ${run.output()}`);
+  assert.equal(await run.exited, 0, run.output());
+  const rows = (await f.pool.query(`SELECT host(src_ip) AS ip, count(*)::int AS n FROM firewall_logs GROUP BY 1 ORDER BY 1`)).rows;
+  assert.deepEqual(rows, [{ ip: '10.0.0.1', n: 1 }, { ip: '10.0.0.3', n: 1 }]);
 });
 
 test('maintain refuses a bad --lock-timeout before connecting', async () => {
