@@ -1,13 +1,15 @@
 /**
  * `logpipe bench-queries` on a small scale against the real server: every question timed on
  * logpipe's tables and on the naive table, the report written, and its databases dropped once
- * measured — or, with --reuse, kept and used again without ingesting a second time.
+ * measured — or, with --reuse, kept and used again without ingesting a second time — and
+ * dropped too when a scale fails.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import pg from 'pg';
+import { generate } from '../../src/generator/generate.js';
 import { INVESTIGATIONS } from '../../src/store/investigations.js';
 import { runCli } from '../helpers/pipeline.js';
 import { ADMIN_URL, uniqueName } from '../helpers/services.js';
@@ -57,4 +59,17 @@ test('bench-queries times every question on both tables and drops its databases;
   const again = await runCli([...args, '--reuse'], env);
   assert.equal(again.code, 0, again.output);
   assert.doesNotMatch(again.output, /ingesting|filling the naive/, 'used again, not ingested a second time');
+});
+
+test('bench-queries drops the databases of a scale that failed', { timeout: 120_000 }, async () => {
+  const dataRoot = temp.dir();
+  // The scale's data set, with a link to nothing among its files: `logpipe run` cannot read it
+  // and exits 3 after creating and filling the database.
+  const dataDir = join(dataRoot, 'qbench-2000r1d');
+  generate({ files: 10, lines: 200, out: dataDir, seed: 5, dirty: 0, days: 1 });
+  symlinkSync(join(dataDir, 'gone'), join(dataDir, 'dangling.log'));
+  const r = await runCli(['bench-queries', '--scale', '2000/1', '--runs', '1', '--data-root', dataRoot, '--db-prefix', prefix, '--out', temp.dir()], { DATABASE_URL: ADMIN_URL });
+  assert.notEqual(r.code, 0, r.output);
+  assert.match(r.output, /run exited with 3/);
+  assert.deepEqual((await databases()).filter((d) => d.includes('_2000r1d')), [], 'nothing left behind');
 });
