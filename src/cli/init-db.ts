@@ -80,13 +80,14 @@ export function registerInitDb(program: Command): void {
         const started = performance.now();
         const done = await compactClosedDays(pool, {
           before: flags.before, cluster: flags.cluster, lockTimeoutMs: lockTimeout * 1000,
-          onEach: (c) => process.stdout.write(c.busy
-            ? `${c.partition}: busy for ${lockTimeout} s (a query or a late line held it), left for the next run\n`
+          onEach: (c) => process.stdout.write(
+            c.outcome === 'busy' ? `${c.partition}: busy for ${lockTimeout} s (a query or a late line held it), left for the next run\n`
+            : c.outcome === 'gone' ? `${c.partition}: dropped while maintain ran (retention), nothing to do\n`
             : `${c.partition}: ${c.orderedBy ? `rows ordered by (${c.orderedBy}) (held ${c.heldSeconds.toFixed(1)} s), ` : ''}indexes ${(c.bytesBefore / 1e6).toFixed(1)} MB → ${(c.bytesAfter / 1e6).toFixed(1)} MB in ${c.seconds.toFixed(1)} s\n`),
         });
-        const compacted = done.filter((c) => !c.busy);
+        const compacted = done.filter((c) => c.outcome === 'done');
         const saved = compacted.reduce((a, c) => a + c.bytesBefore - c.bytesAfter, 0);
-        const busy = done.length - compacted.length;
+        const busy = done.filter((c) => c.outcome === 'busy').length;
         process.stdout.write(`compacted ${compacted.length} partition(s), ${(saved / 1e6).toFixed(1)} MB freed, in ${((performance.now() - started) / 1000).toFixed(1)} s${busy ? `; ${busy} busy, left for the next run` : ''}\n`);
         if (busy) process.exitCode = EXIT.PARTLY_DONE;
       } finally {

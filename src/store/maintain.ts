@@ -12,10 +12,11 @@
  * - or, without an order (`cluster: false`, or a type without one), its multi-column B-trees
  *   are rebuilt concurrently (reads and writes go on);
  * then the partition is vacuumed so index-only scans skip the heap. Rows that arrive late still
- * go in, after the ordered ones; the index just grows again for them.
+ * go in, after the ordered ones; the index just grows again for them. A day dropped (by
+ * retention) after it was listed is passed over.
  */
 import type pg from 'pg';
-import { SQLSTATE, sqlState } from '../core/sqlstate.js';
+import { isMissingRelation, SQLSTATE, sqlState } from '../core/sqlstate.js';
 import { LOG_TYPES } from '../logtypes/registry.js';
 import { ROLLUP_TABLES } from './rollups.js';
 import { BOOK_SCHEMA, PARTITION_SCHEMA } from './schema.js';
@@ -37,8 +38,11 @@ export interface Compacted {
   bytesAfter: number;
   /** The order its rows were rewritten in, or null (indexes rebuilt concurrently only). */
   orderedBy: string | null;
-  /** Busy: another session held the partition longer than the lock timeout; nothing done, tried again next run. */
-  busy: boolean;
+  /**
+   * done; busy: another session held the partition longer than the lock timeout, nothing done,
+   * tried again next run; gone: dropped (by retention) after it was listed, nothing to do.
+   */
+  outcome: 'done' | 'busy' | 'gone';
   /** All it took, and of that the time it held the partition exclusively (ordering it). */
   seconds: number;
   heldSeconds: number;
@@ -101,9 +105,39 @@ async function rewriteInOrder(pool: pg.Pool, partition: string, order: string, l
   }
 }
 
+const since = (t: number) => (performance.now() - t) / 1000;
+
+/** Compacts one closed day's partition (see the top of this file). */
+async function compactOne(pool: pg.Pool, partition: string, o: MaintainOptions, started: number): Promise<Compacted> {
+  const bytesBefore = await indexBytes(pool, partition);
+  // Single-column B-trees on repeated values (dst_port) are deduplicated as they grow and come
+  // out no smaller rebuilt (measured): only multi-column ones get fillfactor 100, e.g. (src_ip,
+  // hour) 5.0 → 3.7 bytes a row, (hash of the domain, ts) 43 → 28 a DNS row.
+  const indexes = await pool.query<{ name: string }>(
+    `SELECT i.relname AS name FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am a ON a.oid = i.relam
+      WHERE x.indrelid = $1::regclass AND a.amname = 'btree' AND x.indnatts > 1`,
+    [`${PARTITION_SCHEMA}.${partition}`],
+  );
+  for (const ix of indexes.rows) await pool.query(`ALTER INDEX ${PARTITION_SCHEMA}.${ix.name} SET (fillfactor = 100)`);
+  const order = o.cluster === false ? null : orderOf(partition);
+  let heldSeconds = 0;
+  if (order !== null) {
+    // CLUSTER rebuilds every index of the partition, with the fillfactor just set.
+    const held = await rewriteInOrder(pool, partition, order, o.lockTimeoutMs ?? 10_000);
+    if (held === null) return { partition, bytesBefore, bytesAfter: bytesBefore, orderedBy: null, outcome: 'busy', seconds: since(started), heldSeconds };
+    heldSeconds = held;
+  } else {
+    // CONCURRENTLY: queries and late writes go on while it is rebuilt (not in a transaction block).
+    for (const ix of indexes.rows) await pool.query(`REINDEX INDEX CONCURRENTLY ${PARTITION_SCHEMA}.${ix.name}`);
+  }
+  await pool.query(`VACUUM (ANALYZE) ${PARTITION_SCHEMA}.${partition}`);
+  await pool.query(`INSERT INTO ${BOOK_SCHEMA}.compacted (partition) VALUES ($1) ON CONFLICT DO NOTHING`, [partition]);
+  return { partition, bytesBefore, bytesAfter: await indexBytes(pool, partition), orderedBy: order, outcome: 'done', seconds: since(started), heldSeconds };
+}
+
 /**
  * Compacts every closed day's partition not compacted yet, then the rollups. Needs the tables'
- * owner (CLUSTER, REINDEX). Returns what it did to each partition, busy ones included.
+ * owner (CLUSTER, REINDEX). Returns what it did to each partition, busy and gone ones included.
  */
 export async function compactClosedDays(pool: pg.Pool, o: MaintainOptions = {}): Promise<Compacted[]> {
   const cutoff = o.before ?? new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
@@ -112,36 +146,14 @@ export async function compactClosedDays(pool: pg.Pool, o: MaintainOptions = {}):
     done.push(c);
     o.onEach?.(c);
   };
-  const since = (t: number) => (performance.now() - t) / 1000;
   for (const partition of await closedPartitions(pool, cutoff)) {
     const started = performance.now();
-    const bytesBefore = await indexBytes(pool, partition);
-    // Single-column B-trees on repeated values (dst_port) are deduplicated as they grow and come
-    // out no smaller rebuilt (measured): only multi-column ones get fillfactor 100, e.g. (src_ip,
-    // hour) 5.0 → 3.7 bytes a row, (hash of the domain, ts) 43 → 28 a DNS row.
-    const indexes = await pool.query<{ name: string }>(
-      `SELECT i.relname AS name FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am a ON a.oid = i.relam
-        WHERE x.indrelid = $1::regclass AND a.amname = 'btree' AND x.indnatts > 1`,
-      [`${PARTITION_SCHEMA}.${partition}`],
-    );
-    for (const ix of indexes.rows) await pool.query(`ALTER INDEX ${PARTITION_SCHEMA}.${ix.name} SET (fillfactor = 100)`);
-    const order = o.cluster === false ? null : orderOf(partition);
-    let heldSeconds = 0;
-    if (order !== null) {
-      // CLUSTER rebuilds every index of the partition, with the fillfactor just set.
-      const held = await rewriteInOrder(pool, partition, order, o.lockTimeoutMs ?? 10_000);
-      if (held === null) {
-        finish({ partition, bytesBefore, bytesAfter: bytesBefore, orderedBy: null, busy: true, seconds: since(started), heldSeconds });
-        continue;
-      }
-      heldSeconds = held;
-    } else {
-      // CONCURRENTLY: queries and late writes go on while it is rebuilt (not in a transaction block).
-      for (const ix of indexes.rows) await pool.query(`REINDEX INDEX CONCURRENTLY ${PARTITION_SCHEMA}.${ix.name}`);
+    try {
+      finish(await compactOne(pool, partition, o, started));
+    } catch (err) {
+      if (!isMissingRelation(err)) throw err;
+      finish({ partition, bytesBefore: 0, bytesAfter: 0, orderedBy: null, outcome: 'gone', seconds: since(started), heldSeconds: 0 });
     }
-    await pool.query(`VACUUM (ANALYZE) ${PARTITION_SCHEMA}.${partition}`);
-    await pool.query(`INSERT INTO ${BOOK_SCHEMA}.compacted (partition) VALUES ($1) ON CONFLICT DO NOTHING`, [partition]);
-    finish({ partition, bytesBefore, bytesAfter: await indexBytes(pool, partition), orderedBy: order, busy: false, seconds: since(started), heldSeconds });
   }
   // The rollups are updated in place by every batch: vacuum makes their dead versions' space
   // reusable, and a ranked rollup's index (updated with every count, measured 5 bytes a row at

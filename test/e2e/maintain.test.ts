@@ -2,7 +2,8 @@
  * `logpipe maintain` on generated days in the real server: each closed day's rows rewritten in
  * its type's order (checked on the heap, row by row), nothing lost, changed or left behind; a
  * day held by another session is left for the next run (exit 3) and done by it; open days
- * untouched; --no-cluster rebuilds indexes only; a late line for a day being ordered waits for it.
+ * untouched; --no-cluster rebuilds indexes only; a late line for a day being ordered waits for it;
+ * a day dropped while maintain runs is passed over.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { after, afterEach, test } from 'node:test';
 import { generate, type GenerateReport } from '../../src/generator/generate.js';
 import { LOG_TYPES } from '../../src/logtypes/registry.js';
-import { assertExactlyOnce, killStragglers, pipelineFixture, runCli, startCli, type PipelineFixture } from '../helpers/pipeline.js';
+import { assertExactlyOnce, killStragglers, pipelineFixture, runCli, startCli, until, type PipelineFixture } from '../helpers/pipeline.js';
 
 const START = Date.UTC(2024, 0, 15); // four days: 15th to 18th
 const dir = mkdtempSync(join(tmpdir(), 'logpipe-maintain-'));
@@ -136,6 +137,36 @@ test('a late line for a day being ordered waits for it and is committed once, no
   assert.equal(await run.exited, 0, run.output());
   const rows = (await f.pool.query(`SELECT host(src_ip) AS ip, count(*)::int AS n FROM firewall_logs GROUP BY 1 ORDER BY 1`)).rows;
   assert.deepEqual(rows, [{ ip: '10.0.0.1', n: 1 }, { ip: '10.0.0.3', n: 1 }]);
+});
+
+test('a day dropped (by retention) while maintain runs is passed over, the rest done', { timeout: 120_000 }, async () => {
+  const days = mkdtempSync(join(tmpdir(), 'logpipe-maintain-gone-'));
+  generate({ files: 1, lines: 3_000, out: days, seed: 43, dirty: 0, start: START, days: 3 });
+  const f = await pipelineFixture(days);
+  cleanups.push(async () => {
+    await f.cleanup();
+    rmSync(days, { recursive: true, force: true });
+  });
+  const env = { ...f.env, LOGPIPE_QUEUE_URL: '' };
+  assert.equal((await runCli(['run'], env)).code, 0);
+  // maintain lists the closed days, then waits to order the first one (held here in SHARE mode,
+  // which its schema check passes): meanwhile a later day is dropped, as retention drops one.
+  const first = 'auth_logs_p20240115';
+  const gone = 'firewall_logs_p20240116';
+  const holder = await f.pool.connect();
+  await holder.query('BEGIN');
+  await holder.query(`LOCK TABLE logpipe_partitions.${first} IN SHARE MODE`);
+  const maintain = startCli(['maintain', '--before', '2024-01-17', '--lock-timeout', '60'], env);
+  await until(async () => (await f.pool.query(
+    `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1`, [`LOCK TABLE %${first}%`],
+  )).rows[0].n > 0, 60_000, 'maintain waiting for the first day');
+  await f.pool.query(`DROP TABLE logpipe_partitions.${gone}`);
+  await holder.query('COMMIT');
+  holder.release();
+  assert.equal(await maintain.exited, 0, maintain.output());
+  assert.match(maintain.output(), new RegExp(`${gone}: dropped while maintain ran`));
+  assert.match(maintain.output(), /compacted 5 partition\(s\)/);
+  assert.deepEqual(await compacted(f), (await partitions(f)).filter((p) => /_p2024011[56]$/.test(p)));
 });
 
 test('maintain refuses a bad --lock-timeout before connecting', async () => {
