@@ -68,7 +68,8 @@ test('bench-queries drops the databases of a scale that failed', { timeout: 120_
   const dataDir = join(dataRoot, 'qbench-2000r1d');
   generate({ files: 10, lines: 200, out: dataDir, seed: 5, dirty: 0, days: 1 });
   symlinkSync(join(dataDir, 'gone'), join(dataDir, 'dangling.log'));
-  const r = await runCli(['bench-queries', '--scale', '2000/1', '--runs', '1', '--data-root', dataRoot, '--db-prefix', prefix, '--out', temp.dir()], { DATABASE_URL: ADMIN_URL });
+  // TMPDIR: the roles' logs, kept when a scale fails, go where the test removes them.
+  const r = await runCli(['bench-queries', '--scale', '2000/1', '--runs', '1', '--data-root', dataRoot, '--db-prefix', prefix, '--out', temp.dir()], { DATABASE_URL: ADMIN_URL, TMPDIR: temp.dir() });
   assert.notEqual(r.code, 0, r.output);
   assert.match(r.output, /run exited with 3/);
   assert.deepEqual((await databases()).filter((d) => d.includes('_2000r1d')), [], 'nothing left behind');
