@@ -397,12 +397,13 @@ measures.roles = roles;
 async function firstQuery() {
   const db = opt('--db', null);
   if (!db) throw new Error('first-query needs --db URL: a database logpipe ingested (e.g. kept by logpipe bench-queries --reuse)');
-  const { readFileSync } = await import('node:fs');
   const { INVESTIGATIONS, seedArgs } = await dist('store/investigations.js');
   const { DEFAULT_WATCHED_PORTS } = await dist('logtypes/rollups.js');
+  const { procStat } = await dist('core/usage.js');
+  // schedstat's nanoseconds: /proc/PID/stat counts CPU in 10 ms ticks, too coarse for one question.
   const backend = (pid) => ({
     cpuMs: Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6,
-    faults: Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[7]),
+    faults: procStat(`/proc/${pid}/stat`).minorFaults,
   });
   console.log(`${db.replace(/\/\/[^@/]*@/, '//')}: ${rounds} new connections a question; backend CPU ms and minor faults, medians`);
   for (const q of INVESTIGATIONS) {

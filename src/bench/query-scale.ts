@@ -105,77 +105,10 @@ export async function benchQueries(o: QueryBenchOptions): Promise<ScaleResult[]>
   const results: ScaleResult[] = [];
   for (const scale of o.scales) {
     const tag = `${scale.rows}r${scale.days}d`;
-    const dataDir = resolve(o.dataRoot, `qbench-${tag}`);
-    if (!existsSync(dataDir) || readdirSync(dataDir).length < FILES) {
-      o.log(`generating ${label(scale)} into ${dataDir} …`);
-      generate({ files: FILES, lines: Math.ceil(scale.rows / FILES), out: dataDir, seed: 42, dirty: 0, days: scale.days });
-    }
-    const files = readdirSync(dataDir).filter((f) => f.endsWith('.log')).sort().map((f) => join(dataDir, f));
     const name = `${o.dbPrefix}_${tag}`;
-    const url = dbUrl(o.databaseUrl, name);
-    const dir = join(o.workDir, tag);
-    mkdirSync(dir, { recursive: true });
     let measured = false;
     try {
-      let ingestSeconds = NaN;
-      let bytesPerRowIngested = NaN;
-      const rows = FILES * Math.ceil(scale.rows / FILES);
-      if (!o.reuse || (await committedRows(url)) !== rows) {
-        await resetDatabase(o.databaseUrl, name);
-        o.log(`ingesting ${label(scale)} with logpipe run …`);
-        await runRole('init-db', ['init-db'], { DATABASE_URL: url }, dir);
-        const started = performance.now();
-        await runRole('run', ['run', '--no-summary', dataDir], { DATABASE_URL: url, LOGPIPE_METRICS_PORT: '0' }, dir);
-        ingestSeconds = (performance.now() - started) / 1000;
-        bytesPerRowIngested = await dbBytes(url, name) / rows;
-        o.log(`maintain (compacting the closed days) …`);
-        await runRole('maintain', ['maintain', '--before', '2099-01-01'], { DATABASE_URL: url }, dir);
-      }
-      const bytesPerRow = await dbBytes(url, name) / rows;
-      o.log(`timing the questions at ${label(scale)} (${o.runs} runs each) …`);
-      const logpipe: QueryTiming[] = [];
-      const explain = new pg.Client({ connectionString: url });
-      await explain.connect();
-      try {
-        for (const q of INVESTIGATIONS) {
-          const built = q.build(seedArgs(q), DEFAULT_WATCHED_PORTS);
-          const t = await time(url, built, o.runs);
-          logpipe.push({ id: q.id, title: q.title, ...t, access: await accessPath(explain, built.sql, built.params) });
-        }
-      } finally {
-        await explain.end();
-      }
-      let naive: QueryTiming[] | null = null;
-      if (rows <= o.naiveUpTo) {
-        const naiveName = `${name}_naive`;
-        const naiveUrl = dbUrl(o.databaseUrl, naiveName);
-        if (!o.reuse || (await naiveRows(naiveUrl)) <= 0) {
-          await resetDatabase(o.databaseUrl, naiveName);
-          o.log(`filling the naive JSONB table with ${label(scale)} (not timed) …`);
-          const c = new pg.Client({ connectionString: naiveUrl });
-          await c.connect();
-          try {
-            await copyNaiveRows(c, files);
-          } finally {
-            await c.end();
-          }
-        }
-        o.log(`timing the questions on the naive table …`);
-        naive = [];
-        const c = new pg.Client({ connectionString: naiveUrl });
-        await c.connect();
-        try {
-          for (const q of INVESTIGATIONS) {
-            if (!q.naive) continue; // a type the naive pipeline does not know
-            const built = q.naive(seedArgs(q));
-            const t = await time(naiveUrl, built, Math.min(o.runs, 3));
-            naive.push({ id: q.id, title: q.title, ...t, access: await accessPath(c, built.sql, built.params) });
-          }
-        } finally {
-          await c.end();
-        }
-      }
-      results.push({ scale, ingestSeconds, bytesPerRowIngested, bytesPerRow, logpipe, naive });
+      results.push(await measureScale(o, scale, tag, name));
       measured = true;
     } finally {
       // Gigabytes at 10M rows and more: kept only when asked for, to be used again; dropped
@@ -184,6 +117,78 @@ export async function benchQueries(o: QueryBenchOptions): Promise<ScaleResult[]>
     }
   }
   return results;
+}
+
+/** One scale: its data set (`qbench-<tag>`) generated if missing, ingested into database `name` unless already there, then timed. */
+async function measureScale(o: QueryBenchOptions, scale: Scale, tag: string, name: string): Promise<ScaleResult> {
+  const dataDir = resolve(o.dataRoot, `qbench-${tag}`);
+  if (!existsSync(dataDir) || readdirSync(dataDir).length < FILES) {
+    o.log(`generating ${label(scale)} into ${dataDir} …`);
+    generate({ files: FILES, lines: Math.ceil(scale.rows / FILES), out: dataDir, seed: 42, dirty: 0, days: scale.days });
+  }
+  const files = readdirSync(dataDir).filter((f) => f.endsWith('.log')).sort().map((f) => join(dataDir, f));
+  const url = dbUrl(o.databaseUrl, name);
+  const dir = join(o.workDir, tag);
+  mkdirSync(dir, { recursive: true });
+  let ingestSeconds = NaN;
+  let bytesPerRowIngested = NaN;
+  const rows = FILES * Math.ceil(scale.rows / FILES);
+  if (!o.reuse || (await committedRows(url)) !== rows) {
+    await resetDatabase(o.databaseUrl, name);
+    o.log(`ingesting ${label(scale)} with logpipe run …`);
+    await runRole('init-db', ['init-db'], { DATABASE_URL: url }, dir);
+    const started = performance.now();
+    await runRole('run', ['run', '--no-summary', dataDir], { DATABASE_URL: url, LOGPIPE_METRICS_PORT: '0' }, dir);
+    ingestSeconds = (performance.now() - started) / 1000;
+    bytesPerRowIngested = await dbBytes(url, name) / rows;
+    o.log(`maintain (compacting the closed days) …`);
+    await runRole('maintain', ['maintain', '--before', '2099-01-01'], { DATABASE_URL: url }, dir);
+  }
+  const bytesPerRow = await dbBytes(url, name) / rows;
+  o.log(`timing the questions at ${label(scale)} (${o.runs} runs each) …`);
+  const logpipe: QueryTiming[] = [];
+  const explain = new pg.Client({ connectionString: url });
+  await explain.connect();
+  try {
+    for (const q of INVESTIGATIONS) {
+      const built = q.build(seedArgs(q), DEFAULT_WATCHED_PORTS);
+      const t = await time(url, built, o.runs);
+      logpipe.push({ id: q.id, title: q.title, ...t, access: await accessPath(explain, built.sql, built.params) });
+    }
+  } finally {
+    await explain.end();
+  }
+  let naive: QueryTiming[] | null = null;
+  if (rows <= o.naiveUpTo) {
+    const naiveName = `${name}_naive`;
+    const naiveUrl = dbUrl(o.databaseUrl, naiveName);
+    if (!o.reuse || (await naiveRows(naiveUrl)) <= 0) {
+      await resetDatabase(o.databaseUrl, naiveName);
+      o.log(`filling the naive JSONB table with ${label(scale)} (not timed) …`);
+      const c = new pg.Client({ connectionString: naiveUrl });
+      await c.connect();
+      try {
+        await copyNaiveRows(c, files);
+      } finally {
+        await c.end();
+      }
+    }
+    o.log(`timing the questions on the naive table …`);
+    naive = [];
+    const c = new pg.Client({ connectionString: naiveUrl });
+    await c.connect();
+    try {
+      for (const q of INVESTIGATIONS) {
+        if (!q.naive) continue; // a type the naive pipeline does not know
+        const built = q.naive(seedArgs(q));
+        const t = await time(naiveUrl, built, Math.min(o.runs, 3));
+        naive.push({ id: q.id, title: q.title, ...t, access: await accessPath(c, built.sql, built.params) });
+      }
+    } finally {
+      await c.end();
+    }
+  }
+  return { scale, ingestSeconds, bytesPerRowIngested, bytesPerRow, logpipe, naive };
 }
 
 async function dbBytes(url: string, name: string): Promise<number> {

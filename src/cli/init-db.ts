@@ -4,14 +4,14 @@ import { EXIT } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { checkDatabase, createPool, poolWhere, withClient } from '../store/db.js';
 import { ConfigError, originOf } from '../config/load.js';
-import { compactClosedDays } from '../store/maintain.js';
+import { compactClosedDays, type Compacted } from '../store/maintain.js';
 import { openDatabase } from '../store/embedded.js';
 import { initDb, watchedPorts } from '../store/init.js';
 import { SCHEMA_VERSION } from '../store/migrations.js';
 import { recordWindow } from '../store/retention.js';
 import { createRoles } from '../store/roles.js';
 import { fullDdl, schemaMarkdown } from '../store/schema.js';
-import { action, addConfigFlags, configFrom, type GlobalFlags } from './common.js';
+import { action, addConfigFlags, configFrom, intArg, type GlobalFlags } from './common.js';
 import { databaseTarget } from './services.js';
 
 /** The administrator's connection: the database (embedded: started, and made if `create`), checked to answer. */
@@ -27,6 +27,14 @@ async function adminConnection(config: Config, log: Logger, create: boolean) {
     throw err;
   }
   return { db, pool };
+}
+
+/** What `maintain` did to one partition, as one line. */
+function maintainLine(c: Compacted, lockTimeout: number): string {
+  if (c.outcome === 'busy') return `${c.partition}: busy for ${lockTimeout} s (a query or a late line held it), left for the next run`;
+  if (c.outcome === 'gone') return `${c.partition}: dropped while maintain ran (retention), nothing to do`;
+  const ordered = c.orderedBy ? `rows ordered by (${c.orderedBy}) (held ${c.heldSeconds.toFixed(1)} s), ` : '';
+  return `${c.partition}: ${ordered}indexes ${(c.bytesBefore / 1e6).toFixed(1)} MB → ${(c.bytesAfter / 1e6).toFixed(1)} MB in ${c.seconds.toFixed(1)} s`;
 }
 
 export function registerInitDb(program: Command): void {
@@ -67,23 +75,18 @@ export function registerInitDb(program: Command): void {
       .description("order closed days' rows by their entity and rebuild their indexes compact, and vacuum the rollups (an administrator's daily job)")
       .option('--before <date>', 'compact days before this one (default: yesterday)')
       .option('--no-cluster', "keep closed days' rows in arrival order: only rebuild their indexes, concurrently (no exclusive lock)")
-      .option('--lock-timeout <seconds>', 'how long ordering a day waits for it when a query or a late line holds it; then it is left for the next run', '10'),
+      .option('--lock-timeout <seconds>', 'how long ordering a day waits for it when a query or a late line holds it; then it is left for the next run', intArg('lock-timeout', 1, 3600), 10),
   ).action(
-    action(async (flags: GlobalFlags & { before?: string; cluster: boolean; lockTimeout: string }) => {
+    action(async (flags: GlobalFlags & { before?: string; cluster: boolean; lockTimeout: number }) => {
       if (flags.before !== undefined && !/^\d{4}-\d\d-\d\d$/.test(flags.before)) throw new ConfigError(`--before must be a date such as 2024-01-16, got "${flags.before}"`);
-      const lockTimeout = Number(flags.lockTimeout);
-      if (!(lockTimeout > 0 && lockTimeout <= 3600)) throw new ConfigError(`--lock-timeout must be a number of seconds in (0, 3600], got "${flags.lockTimeout}"`);
       const config = configFrom(flags);
       const { db, pool } = await adminConnection(config, createLogger(config.logLevel, 'maintain', config.logFormat), false);
       try {
         await withClient(pool, (c) => initDb(c, { watchedPorts: config.rollups.watchedPorts })); // an administrator's job: the schema is brought up to date first
         const started = performance.now();
         const done = await compactClosedDays(pool, {
-          before: flags.before, cluster: flags.cluster, lockTimeoutMs: lockTimeout * 1000,
-          onEach: (c) => process.stdout.write(
-            c.outcome === 'busy' ? `${c.partition}: busy for ${lockTimeout} s (a query or a late line held it), left for the next run\n`
-            : c.outcome === 'gone' ? `${c.partition}: dropped while maintain ran (retention), nothing to do\n`
-            : `${c.partition}: ${c.orderedBy ? `rows ordered by (${c.orderedBy}) (held ${c.heldSeconds.toFixed(1)} s), ` : ''}indexes ${(c.bytesBefore / 1e6).toFixed(1)} MB → ${(c.bytesAfter / 1e6).toFixed(1)} MB in ${c.seconds.toFixed(1)} s\n`),
+          before: flags.before, cluster: flags.cluster, lockTimeoutMs: flags.lockTimeout * 1000,
+          onEach: (c) => process.stdout.write(maintainLine(c, flags.lockTimeout) + '\n'),
         });
         const compacted = done.filter((c) => c.outcome === 'done');
         const saved = compacted.reduce((a, c) => a + c.bytesBefore - c.bytesAfter, 0);

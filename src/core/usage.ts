@@ -48,11 +48,11 @@ const USER_HZ = 100;
  * `/proc/self/task/TID/stat`): its own (user + system, all its threads for a process), its reaped
  * children's, and its parent's id. Null when the file cannot be read (gone, or not Linux).
  */
-export function procStat(path: string): { ppid: number; cpuSeconds: number; childrenSeconds: number } | null {
+export function procStat(path: string): { ppid: number; cpuSeconds: number; childrenSeconds: number; minorFaults: number } | null {
   try {
     const s = readFileSync(path, 'utf8');
     const f = s.slice(s.lastIndexOf(')') + 2).split(' '); // the fields after the command name; see proc(5)
-    return { ppid: Number(f[1]), cpuSeconds: (Number(f[11]) + Number(f[12])) / USER_HZ, childrenSeconds: (Number(f[13]) + Number(f[14])) / USER_HZ };
+    return { ppid: Number(f[1]), minorFaults: Number(f[7]), cpuSeconds: (Number(f[11]) + Number(f[12])) / USER_HZ, childrenSeconds: (Number(f[13]) + Number(f[14])) / USER_HZ };
   } catch {
     return null;
   }

@@ -6,9 +6,9 @@
  * - its rows are rewritten in its log type's order (`clusterBy`, e.g. source IP then time: one
  *   IP's rows of the day on a few pages instead of one page each) with CLUSTER, which rebuilds
  *   its indexes too. CLUSTER holds the partition exclusively while it runs (measured: 30 s for
- *   the firewall partition of a 10M-line day): a question that reads that day, or a late line for it, waits. It
- *   waits at most `lockTimeoutMs` for the partition (a long query there): then the partition is
- *   left for the next run;
+ *   the firewall partition of a 10M-line day): a question that reads that day, or a late line
+ *   for it, waits. It waits at most `lockTimeoutMs` for the partition (a long query there):
+ *   then the partition is left for the next run;
  * - or, without an order (`cluster: false`, or a type without one), its multi-column B-trees
  *   are rebuilt concurrently (reads and writes go on);
  * then the partition is vacuumed so index-only scans skip the heap. Rows that arrive late still
@@ -18,6 +18,7 @@
 import type pg from 'pg';
 import { isMissingRelation, SQLSTATE, sqlState } from '../core/sqlstate.js';
 import { LOG_TYPES } from '../logtypes/registry.js';
+import { withClient } from './db.js';
 import { ROLLUP_TABLES } from './rollups.js';
 import { BOOK_SCHEMA, PARTITION_SCHEMA } from './schema.js';
 
@@ -76,33 +77,27 @@ function orderOf(partition: string): string | null {
 async function rewriteInOrder(pool: pg.Pool, partition: string, order: string, lockTimeoutMs: number): Promise<number | null> {
   const table = `${PARTITION_SCHEMA}.${partition}`;
   const index = `${partition}_order`;
-  const c = await pool.connect();
-  try {
-    await c.query('BEGIN');
-    await c.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))}`);
+  return withClient(pool, async (c) => {
     try {
+      await c.query('BEGIN');
+      await c.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))}`);
       await c.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
+      const locked = performance.now();
+      await c.query(`SET LOCAL lock_timeout = 0`); // held now: what follows waits for nothing else
+      // CLUSTER chooses between a sort and walking the index by the planner's costs, under the
+      // server's maintenance_work_mem (forcing the sort, or 256 MB or 1 GB of it, measured no
+      // better in all for a 10M-line day).
+      await c.query(`CREATE INDEX ${index} ON ${table} (${order}) WITH (fillfactor = 100)`);
+      await c.query(`CLUSTER ${table} USING ${index}`);
+      await c.query(`DROP INDEX ${PARTITION_SCHEMA}.${index}`);
+      await c.query('COMMIT');
+      return (performance.now() - locked) / 1000;
     } catch (err) {
-      await c.query('ROLLBACK');
+      await c.query('ROLLBACK').catch(() => {});
       if (sqlState(err) === SQLSTATE.LOCK_NOT_AVAILABLE) return null;
       throw err;
     }
-    const locked = performance.now();
-    await c.query(`SET LOCAL lock_timeout = 0`);
-    // CLUSTER chooses between a sort and walking the index by the planner's costs, under the
-    // server's maintenance_work_mem (forcing the sort, or 256 MB or 1 GB of it, measured no
-    // better in all for a 10M-line day).
-    await c.query(`CREATE INDEX ${index} ON ${table} (${order}) WITH (fillfactor = 100)`);
-    await c.query(`CLUSTER ${table} USING ${index}`);
-    await c.query(`DROP INDEX ${PARTITION_SCHEMA}.${index}`);
-    await c.query('COMMIT');
-    return (performance.now() - locked) / 1000;
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    c.release();
-  }
+  });
 }
 
 const since = (t: number) => (performance.now() - t) / 1000;

@@ -172,5 +172,5 @@ test('a day dropped (by retention) while maintain runs is passed over, the rest 
 test('maintain refuses a bad --lock-timeout before connecting', async () => {
   const r = await runCli(['maintain', '--lock-timeout', 'soon'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
   assert.equal(r.code, 2, r.output);
-  assert.match(r.output, /--lock-timeout must be a number of seconds/);
+  assert.match(r.output, /--lock-timeout <seconds>' argument 'soon' is invalid/);
 });
