@@ -239,7 +239,7 @@ const measures = {
  * variable, LOGPIPE_CONFIG=FILE, or one the runtime reads such as MALLOC_ARENA_MAX=2), and
  * ROOT=DIR to run another checkout's build; metrics off unless --metrics (then each role's
  * default: a processor serves them). Reported per variant, medians: wall seconds,
- * PostgreSQL's CPU, the WAL written (MB and full-page images), each process's CPU and peak RSS.
+ * PostgreSQL's CPU, Redis's (over Redis), the WAL written (MB and full-page images), each process's CPU and peak RSS.
  */
 async function roles() {
   const { spawn } = await import('node:child_process');
@@ -257,6 +257,7 @@ async function roles() {
   await adminClient.connect();
   const probe = await postgresCpuProbe(adminClient);
   const { deletePrefixedKeys } = await dist('queue/redis/keys.js');
+  const { redisCpuSeconds } = await dist('queue/redis/redis.js');
   const { Redis } = await import('ioredis');
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   if (!probe) throw new Error('roles measures PostgreSQL\'s CPU through /proc: run it on the database\'s machine');
@@ -314,12 +315,15 @@ async function roles() {
       const mainThreadCpu = () => procStat(`/proc/${processor.child.pid}/task/${processor.child.pid}/stat`)?.cpuSeconds ?? NaN;
       const main0 = processor ? mainThreadCpu() : NaN;
       const pg0 = probe();
+      const redis0 = oneProcess ? null : await redisCpuSeconds(redis);
       const wal0 = await walSoFar();
       const t = performance.now();
       const main = start(root, oneProcess ? ['run', '--no-summary'] : ['reader'], base, oneProcess ? 'run' : 'reader');
       if ((await main.exited) !== 0) throw new Error(`${oneProcess ? 'run' : 'reader'} failed: ${main.output()}`);
       const wall = (performance.now() - t) / 1000;
       const pgCpu = probe() - pg0;
+      // The queue server's CPU (Redis's own figure): a variant with another queue URL shows ~0 here.
+      const queueServer = redis0 === null ? {} : { 'redis CPU': (await redisCpuSeconds(redis)) - redis0 };
       const wal1 = await walSoFar();
       const parse1 = metricsUrl ? await parseThreads() : null;
       const threadFigures = parse1 ? { 'parse threads busy': parse1.busy - parse0.busy, 'parse threads CPU': parse1.cpu - parse0.cpu } : {};
@@ -331,7 +335,7 @@ async function roles() {
       }
       const usage = (role) => JSON.parse(readFileSync(join(work, `${role}.json`), 'utf8'));
       const procs = oneProcess ? ['run'] : ['reader', 'processor'];
-      return { wall, pgCpu, 'WAL MB': (wal1.bytes - wal0.bytes) / 1e6, 'WAL full-page images': wal1.fpi - wal0.fpi, ...threadFigures, ...Object.fromEntries(procs.flatMap((p) => { const u = usage(p); return [[`${p} CPU`, u.cpuUserSeconds + u.cpuSystemSeconds], [`${p} MiB`, u.maxRssBytes / 2 ** 20]]; })) };
+      return { wall, pgCpu, ...queueServer, 'WAL MB': (wal1.bytes - wal0.bytes) / 1e6, 'WAL full-page images': wal1.fpi - wal0.fpi, ...threadFigures, ...Object.fromEntries(procs.flatMap((p) => { const u = usage(p); return [[`${p} CPU`, u.cpuUserSeconds + u.cpuSystemSeconds], [`${p} MiB`, u.maxRssBytes / 2 ** 20]]; })) };
     } finally {
       await adminClient.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await deletePrefixedKeys(redis, name); // a variant may have set a queue URL of its own

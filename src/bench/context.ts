@@ -81,6 +81,8 @@ export function contenderRun(o: {
   /** Role names for the processes (default: as each reported itself). */
   roles?: string[];
   postgresCpuSeconds: number | null;
+  /** The queue server's CPU over the run, where measured (queueServerCpuSince). */
+  queueServer?: { name: string; cpuSeconds: number } | null;
   /** Per usage, its CPU over the clock's window (services started before it; servicesCpuSince), or null for its whole life. */
   windowCpuSeconds?: (number | null)[];
   bytesOnDisk: number;
@@ -90,6 +92,7 @@ export function contenderRun(o: {
     id: o.id, label: o.label, lines: o.lines, rows: w.last.rows, wallSeconds: w.wallSeconds,
     processes: usages.map((u, i) => processUsage(u, o.roles?.[i], o.windowCpuSeconds?.[i] ?? null)),
     postgresCpuSeconds: o.postgresCpuSeconds,
+    queueServer: o.queueServer ?? null,
     queue: usages.length ? { messages: usages[0].counters.messages, bytes: usages[0].counters.queueBytes } : null,
     bytesPerRow: o.bytesOnDisk / w.last.rows,
     timeline: w.timeline,

@@ -46,6 +46,7 @@ export interface MeasuredProfile {
 /** What the cost model needs from one summarized contender of a bench report. */
 export function profileOf(c: ContenderSummary, label: string): MeasuredProfile {
   if (c.queueMessages === null || c.queueBytes === null || c.bytesPerRow === null) throw new Error(`${c.label}: no queue or storage figures in the report`);
+  // The queue server's CPU (c.queueServer) is left out: the model prices the queue as SQS, by request.
   const cpu = c.processes.reduce((a, p) => a + p.cpuSecondsPerMillionLines, 0) + (c.postgresCpuSecondsPerMillionLines ?? 0);
   return {
     name: label,

@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { procStat, type UsageReport } from '../core/usage.js';
+import type { ChunkQueue } from '../queue/types.js';
 
 const pidStat = (pid: number) => procStat(`/proc/${pid}/stat`);
 
@@ -44,6 +45,45 @@ export function cpuSince(probe: (() => number) | null): () => number | null {
   return () => {
     const d = (probe?.() ?? NaN) - start;
     return Number.isFinite(d) ? d : null;
+  };
+}
+
+/** The queue server's CPU seconds so far (see queueServerCpuProbe), and what it is called in the report. */
+export interface QueueServerProbe {
+  name: string;
+  read(): Promise<number | null>;
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/**
+ * A probe of the queue server's own CPU: the server's figure where it gives one to its clients
+ * (Redis), else a NATS server on this machine read from /proc (the only nats-server process
+ * here); null where neither applies (the in-process queue has no server). The load a benchmark's
+ * own polling of the queue adds is in it (a few requests a second).
+ */
+export async function queueServerCpuProbe(queue: ChunkQueue, url: string | undefined): Promise<QueueServerProbe | null> {
+  if (queue.serverCpuSeconds && (await queue.serverCpuSeconds()) !== null) return { name: `${queue.backend}-server`, read: () => queue.serverCpuSeconds!() };
+  if (queue.backend !== 'nats' || !url || !URL.canParse(url) || !LOOPBACK.has(new URL(url).hostname)) return null;
+  const pids = readdirSync('/proc').filter((e) => /^\d+$/.test(e) && readComm(e) === 'nats-server').map(Number);
+  if (pids.length !== 1) return null;
+  return { name: 'nats-server', read: async () => processCpuSeconds(pids[0]) };
+}
+
+function readComm(pid: string): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
+/** Starts measuring the queue server's CPU; the result gives its name and the seconds since, or null. */
+export async function queueServerCpuSince(probe: QueueServerProbe | null): Promise<() => Promise<{ name: string; cpuSeconds: number } | null>> {
+  const start = (await probe?.read()) ?? null;
+  return async () => {
+    const now = (await probe?.read()) ?? null;
+    return probe && start !== null && now !== null ? { name: probe.name, cpuSeconds: now - start } : null;
   };
 }
 

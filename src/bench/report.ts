@@ -31,6 +31,8 @@ export interface ContenderRun {
   processes: ProcessUsage[];
   /** CPU seconds of the PostgreSQL server during the run; null if not measurable (remote server). */
   postgresCpuSeconds: number | null;
+  /** CPU seconds of the queue's server (Redis, NATS) during the run, where measurable (absent in reports from before it was). */
+  queueServer?: { name: string; cpuSeconds: number } | null;
   queue: { messages: number; bytes: number } | null;
   /** On-disk bytes (tables, indexes, bookkeeping) per row written. */
   bytesPerRow: number | null;
@@ -72,6 +74,8 @@ export interface ContenderSummary {
   /** Per process: median CPU seconds per million input lines and median peak RSS. */
   processes: { role: string; cpuSecondsPerMillionLines: number; maxRssBytes: number }[];
   postgresCpuSecondsPerMillionLines: number | null;
+  /** The queue server's median CPU seconds per million input lines (a service beside logpipe, as PostgreSQL is), or null. */
+  queueServer: { name: string; cpuSecondsPerMillionLines: number } | null;
   queueMessages: number | null;
   queueBytes: number | null;
   bytesPerRow: number | null;
@@ -114,6 +118,7 @@ export function summarize(repeats: ContenderRun[][]): ContenderSummary[] {
     const lines = runs[0].lines;
     const pgCpu = runs.map((r) => r.postgresCpuSeconds).filter((v): v is number => v !== null);
     const steady = median(runs.map(steadyRate));
+    const queueCpu = runs.map((r) => r.queueServer).filter((q): q is { name: string; cpuSeconds: number } => Boolean(q));
     return {
       id,
       label: runs[0].label,
@@ -132,6 +137,7 @@ export function summarize(repeats: ContenderRun[][]): ContenderSummary[] {
         return { role, cpuSecondsPerMillionLines: median(ps.map((p) => p.cpuSeconds)) / (lines / 1e6), maxRssBytes: median(ps.map((p) => p.maxRssBytes)) };
       }),
       postgresCpuSecondsPerMillionLines: pgCpu.length ? median(pgCpu) / (lines / 1e6) : null,
+      queueServer: queueCpu.length ? { name: queueCpu[0].name, cpuSecondsPerMillionLines: median(queueCpu.map((q) => q.cpuSeconds)) / (lines / 1e6) } : null,
       queueMessages: runs[0].queue ? median(runs.map((r) => r.queue!.messages)) : null,
       queueBytes: runs[0].queue ? median(runs.map((r) => r.queue!.bytes)) : null,
       bytesPerRow: runs[0].bytesPerRow === null ? null : median(runs.map((r) => r.bytesPerRow!)),
@@ -164,6 +170,7 @@ export function markdownReport(r: BenchReport): string {
     const cpu = [
       ...c.processes.map((p) => `${p.role} ${fixed(p.cpuSecondsPerMillionLines)}`),
       ...(c.postgresCpuSecondsPerMillionLines === null ? [] : [`postgres ${fixed(c.postgresCpuSecondsPerMillionLines)}`]),
+      ...(c.queueServer ? [`${c.queueServer.name} ${fixed(c.queueServer.cpuSecondsPerMillionLines)}`] : []),
     ].join(', ');
     const rss = c.processes.map((p) => `${p.role} ${mib(p.maxRssBytes)}`).join(', ') || '–';
     out.push(

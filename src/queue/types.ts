@@ -55,6 +55,11 @@ export interface ChunkQueue {
   ack(ids: string[]): Promise<void>;
   stats(): Promise<QueueStats>;
   /**
+   * The queue server's own CPU seconds so far, where the server tells its clients (Redis: INFO
+   * cpu); absent or null where it does not. The benchmark counts the queue's cost with it.
+   */
+  serverCpuSeconds?(): Promise<number | null>;
+  /**
    * A token naming what the queue holds now: it changes when the backend lost its contents
    * (a Redis flushed or restarted without persistence, a stream deleted). The reader compares
    * tokens to know when to publish uncommitted chunks again.

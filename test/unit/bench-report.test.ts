@@ -15,6 +15,7 @@ function run(id: ContenderId, rows: number, wallSeconds: number, cpu: number): C
     processes: id.startsWith('copy') ? [] : [{ role: 'processor', cpuSeconds: cpu, maxRssBytes: 100 * 2 ** 20 }],
     postgresCpuSeconds: 1, queue: id.startsWith('copy') ? null : { messages: 10, bytes: 1000 },
     bytesPerRow: 200, timeline: [[wallSeconds / 2, rows / 2], [wallSeconds, rows]],
+    ...(id.startsWith('logpipe') ? { queueServer: { name: 'redis-server', cpuSeconds: cpu / 4 } } : {}),
   };
 }
 
@@ -39,6 +40,9 @@ test('summary: medians over repeats, ratios to the naive rate and to the COPY fl
   assert.equal(logpipe.processes[0].cpuSecondsPerMillionLines, 10); // median 1.0 s over 0.1 M lines
   assert.equal(naive.processes[0].cpuSecondsPerMillionLines, 2000);
   assert.equal(floor.queueMessages, null);
+  assert.deepEqual(logpipe.queueServer, { name: 'redis-server', cpuSecondsPerMillionLines: 2.5 }); // median 0.25 s over 0.1 M lines
+  assert.equal(floor.queueServer, null);
+  assert.equal(naive.queueServer, null, 'a run without the figure (a report from before it) has none');
   assert.equal(logpipe.firstRowsSeconds, 1.0); // first samples at 1.0, 0.5, 2.0 s
   assert.equal(logpipe.ratioToParallelFloor, null, 'no (d\') in these repeats');
   const withParallel = summarize(repeats.map((r) => [...r, { ...run('copy-parallel', 100_000, 0.25, 0) }]));
@@ -70,7 +74,7 @@ test('report files: JSON (also as latest.json), Markdown table, SVG chart with o
   const md = readFileSync(files.markdown, 'utf8');
   assert.equal(md, markdownReport(report));
   // first rows at the timeline's first sample (half the wall time): median 1.00; no (d') ran: –
-  assert.match(md, /\| \(logpipe-redis\) \| 100,000 \| 100,000 \| 2\.00 \| 1\.00 \| 50,000 \| 50\.0 \| 0\.50 \| – \| 50,000 \(0\.50\) \| processor 10\.0, postgres 10\.0 \| processor 100 MiB \| 10 \| 1,000 \| 200 \|/);
+  assert.match(md, /\| \(logpipe-redis\) \| 100,000 \| 100,000 \| 2\.00 \| 1\.00 \| 50,000 \| 50\.0 \| 0\.50 \| – \| 50,000 \(0\.50\) \| processor 10\.0, postgres 10\.0, redis-server 2\.5 \| processor 100 MiB \| 10 \| 1,000 \| 200 \|/);
   assert.match(md, /\| Q1 one IP \| 50\.00 \(seq scan\) \| 0\.50 \(index\) \| 3 \|/);
   assert.match(md, /- a note/);
   const svg = readFileSync(files.svg, 'utf8');

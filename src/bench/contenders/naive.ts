@@ -5,7 +5,8 @@ import { createNaiveTable } from '../../naive/schema.js';
 import { contenderRun, type BenchContext, type Contender } from '../context.js';
 import { dbUrl, onDiskBytes, resetDatabase } from '../database.js';
 import { naiveSubset } from '../dataset.js';
-import { cpuSince, postgresCpuProbe, servicesCpuSince } from '../measure.js';
+import { redisCpuSeconds } from '../../queue/redis/redis.js';
+import { cpuSince, postgresCpuProbe, queueServerCpuSince, servicesCpuSince } from '../measure.js';
 import { NAIVE_POLL_MS, watch } from '../progress.js';
 import { timeNaiveQueries } from '../queries.js';
 import type { ContenderRun } from '../report.js';
@@ -37,6 +38,7 @@ export function naiveContender(ctx: BenchContext, redisUrl: string): Contender &
         await untilReady('naive processor', processor, async () => String(await redis.client('LIST')).includes('cmd=brpop'));
         const pgCpuUsed = cpuSince(pgCpu);
         const processorCpuUsed = servicesCpuSince([processor.child.pid]);
+        const redisCpuUsed = await queueServerCpuSince({ name: 'redis-server', read: () => redisCpuSeconds(redis) });
         const reader = spawnRole('naive-reader', ['naive', 'reader', '--once', '--list', list, '--max-lines', String(ctx.o.naiveLines)], env, dir);
         const w = await watch(
           `(a) naive, ${lines.toLocaleString('en-US')} lines`,
@@ -52,12 +54,13 @@ export function naiveContender(ctx: BenchContext, redisUrl: string): Contender &
         );
         const postgresCpuSeconds = pgCpuUsed();
         const [processorCpu] = processorCpuUsed();
+        const queueServer = await redisCpuUsed();
         await stopRoles([reader], [processor]);
         const ur = readUsage(reader);
         const up = readUsage(processor);
         const bytes = await onDiskBytes(client, ['public']);
         if (repeat === 1 && !ctx.o.skip.has('queries')) await timeNaiveQueries(ctx, client, lines);
-        return contenderRun({ id: 'naive', label: '(a) naive (seed pipeline)', lines, watched: w, usages: [ur, up], postgresCpuSeconds, windowCpuSeconds: [null, processorCpu], bytesOnDisk: bytes });
+        return contenderRun({ id: 'naive', label: '(a) naive (seed pipeline)', lines, watched: w, usages: [ur, up], postgresCpuSeconds, queueServer, windowCpuSeconds: [null, processorCpu], bytesOnDisk: bytes });
       } finally {
         await client.end();
       }

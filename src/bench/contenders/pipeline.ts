@@ -16,7 +16,7 @@ import { tableColumns } from '../../store/schema.js';
 import { committedTotals } from '../../store/status.js';
 import { contenderRun, type BenchContext, type Contender } from '../context.js';
 import { dbUrl, LOGPIPE_SCHEMAS, onDiskBytes, resetDatabase } from '../database.js';
-import { cpuSince, postgresCpuProbe, servicesCpuSince } from '../measure.js';
+import { cpuSince, postgresCpuProbe, queueServerCpuProbe, queueServerCpuSince, servicesCpuSince } from '../measure.js';
 import { watch } from '../progress.js';
 import { timeLogpipeQueries } from '../queries.js';
 import type { ContenderRun } from '../report.js';
@@ -46,6 +46,7 @@ export function pipelineContender(ctx: BenchContext, settings: QueueSettings, pr
         const processors = Array.from({ length: n }, (_, i) => spawnRole(`processor-${i + 1}`, ['processor'], env, dir));
         // The processors are services: up and waiting on the queue before the clock starts.
         await untilReady('processors', processors[0], async () => ((await queue.stats()).consumers ?? n) >= n);
+        const queueCpuUsed = await queueServerCpuSince(await queueServerCpuProbe(queue, settings.url));
         const pgCpuUsed = cpuSince(cpuProbe);
         const processorsCpuUsed = servicesCpuSince(processors.map((p) => p.child.pid));
         // The progress line's queue depth, asked twice a second: polling the queue as often as the
@@ -64,6 +65,7 @@ export function pipelineContender(ctx: BenchContext, settings: QueueSettings, pr
         );
         const postgresCpuSeconds = pgCpuUsed();
         const processorsCpu = processorsCpuUsed();
+        const queueServer = await queueCpuUsed();
         depth.stop();
         await stopRoles([reader], processors);
         const usages = [reader, ...processors].map(readUsage);
@@ -77,7 +79,7 @@ export function pipelineContender(ctx: BenchContext, settings: QueueSettings, pr
         }
         return contenderRun({
           id, label: `(b) logpipe reader + ${n} processor${n > 1 ? 's' : ''} (${backend.title})`, lines: ctx.data.totalLines, watched: w, usages,
-          roles: usages.map((_, i) => (i === 0 ? 'reader' : n > 1 ? `processor ${i}` : 'processor')), postgresCpuSeconds,
+          roles: usages.map((_, i) => (i === 0 ? 'reader' : n > 1 ? `processor ${i}` : 'processor')), postgresCpuSeconds, queueServer,
           windowCpuSeconds: [null, ...processorsCpu], bytesOnDisk: bytes,
         });
       } finally {

@@ -184,6 +184,10 @@ class RedisStreamQueue implements ChunkQueue {
     return out;
   }
 
+  serverCpuSeconds(): Promise<number | null> {
+    return redisCpuSeconds(this.redis);
+  }
+
   /**
    * Consumers waiting in XREADGROUP now (their blocking connections, by client name), and those
    * that read within the last blockMs + 2 s (busy committing what they read).
@@ -251,6 +255,14 @@ const RedisSettings = z.strictObject({
   tlsCaFile: z.optional(z.string().check(z.minLength(1))),
 });
 type RedisSettings = z.infer<typeof RedisSettings>;
+
+/** The Redis server's CPU seconds so far (user + system, every thread; INFO cpu), or null if it does not say. */
+export async function redisCpuSeconds(redis: Redis): Promise<number | null> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? NaN);
+  const total = field('used_cpu_sys') + field('used_cpu_user');
+  return Number.isFinite(total) ? total : null;
+}
 
 export const redisBackend: QueueBackend<typeof RedisSettings> = {
   name: 'redis',
