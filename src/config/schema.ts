@@ -115,8 +115,12 @@ export const ConfigSchema = z.strictObject({
     maxLineBytes: z._default(int(64, 64 * 1024 * 1024), 64 * 1024),
   }),
   processor: section({
-    /** Chunks committed per transaction (fewer, larger transactions: less per-commit work). */
-    batchChunks: z._default(int(1, 1000), 8),
+    /**
+     * Chunks committed per transaction (fewer, larger transactions: less per-commit work, and each
+     * rollup key written once for more lines). A processor holds at most (concurrency + 1) ×
+     * batchChunks chunks.
+     */
+    batchChunks: z._default(int(1, 1000), 16),
     /**
      * Batches in flight per processor process, each with its own database connection and
      * Redis consumer: one parses while another commits.
