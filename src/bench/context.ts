@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { QueueSettings } from '../queue/registry.js';
 import type { UsageReport } from '../core/usage.js';
 import type { DataSet } from './dataset.js';
-import { processUsage } from './measure.js';
+import { processUsage, type QueueServerCpu } from './measure.js';
 import type { Watched } from './progress.js';
 import type { ContenderRun, QueryLatency } from './report.js';
 
@@ -82,7 +82,7 @@ export function contenderRun(o: {
   roles?: string[];
   postgresCpuSeconds: number | null;
   /** The queue server's CPU over the run, where measured (queueServerCpuSince). */
-  queueServer?: { name: string; cpuSeconds: number } | null;
+  queueServer?: QueueServerCpu | null;
   /** Per usage, its CPU over the clock's window (services started before it; servicesCpuSince), or null for its whole life. */
   windowCpuSeconds?: (number | null)[];
   bytesOnDisk: number;

@@ -78,8 +78,14 @@ function readComm(pid: string): string | null {
   }
 }
 
+/** The queue server's CPU over a run: its name in the report and its seconds. */
+export interface QueueServerCpu {
+  name: string;
+  cpuSeconds: number;
+}
+
 /** Starts measuring the queue server's CPU; the result gives its name and the seconds since, or null. */
-export async function queueServerCpuSince(probe: QueueServerProbe | null): Promise<() => Promise<{ name: string; cpuSeconds: number } | null>> {
+export async function queueServerCpuSince(probe: QueueServerProbe | null): Promise<() => Promise<QueueServerCpu | null>> {
   const start = (await probe?.read()) ?? null;
   return async () => {
     const now = (await probe?.read()) ?? null;

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { median } from './measure.js';
+import { median, type QueueServerCpu } from './measure.js';
 
 /** naive, logpipe-<queue backend> (as logpipe-redis, logpipe-nats), logpipe-run, copy-floor, copy-parallel, copy-rollups. */
 export type ContenderId = string;
@@ -32,7 +32,7 @@ export interface ContenderRun {
   /** CPU seconds of the PostgreSQL server during the run; null if not measurable (remote server). */
   postgresCpuSeconds: number | null;
   /** CPU seconds of the queue's server (Redis, NATS) during the run, where measurable (absent in reports from before it was). */
-  queueServer?: { name: string; cpuSeconds: number } | null;
+  queueServer?: QueueServerCpu | null;
   queue: { messages: number; bytes: number } | null;
   /** On-disk bytes (tables, indexes, bookkeeping) per row written. */
   bytesPerRow: number | null;
@@ -118,7 +118,7 @@ export function summarize(repeats: ContenderRun[][]): ContenderSummary[] {
     const lines = runs[0].lines;
     const pgCpu = runs.map((r) => r.postgresCpuSeconds).filter((v): v is number => v !== null);
     const steady = median(runs.map(steadyRate));
-    const queueCpu = runs.map((r) => r.queueServer).filter((q): q is { name: string; cpuSeconds: number } => Boolean(q));
+    const queueCpu = runs.map((r) => r.queueServer).filter((q): q is QueueServerCpu => Boolean(q));
     return {
       id,
       label: runs[0].label,
