@@ -3,11 +3,12 @@
  * The measurements behind the README's "where the time goes" and lever tables that
  * `logpipe bench` does not make itself: one part of the pipeline at a time, on a data set's lines
  * cut into chunks as the reader cuts them (5,000 lines) and batches as the processor takes them
- * (8 chunks). Runs against the compiled code: `npm run build` first.
+ * (`processor.batchChunks`' default). Runs against the compiled code: `npm run build` first.
  *
  *   node scripts/measure.mjs parse        [--data DIR] [--rounds N] [--formats text,binary]  parse thread CPU, COPY text vs binary rows
  *   node scripts/measure.mjs codecs       [--data DIR] [--rounds N]  queue codecs: CPU to compress / decompress, size
  *   node scripts/measure.mjs copy-formats [--data DIR] [--rounds N]  PostgreSQL alone: COPY of the same rows, text vs binary
+ *   node scripts/measure.mjs copy-indexes [--data DIR] [--rounds N]  PostgreSQL alone: each log table's COPY (binary) with all its indexes, each left out, none
  *   node scripts/measure.mjs rollups      [--data DIR] [--rounds N]  each rollup's upserts (their SELECT taken apart), and merging a batch's counts first
  *   node scripts/measure.mjs first-query  --db URL [--rounds N]      each analyst question as a new connection's first query and again on it: the server
  *                                         backend's CPU and minor page faults for each (from /proc; the server on this machine)
@@ -36,6 +37,9 @@ const { initDb } = await dist('store/init.js');
 const { PartitionManager } = await dist('store/partitions.js');
 const { upsertSql, writeRollups } = await dist('store/rollups.js');
 const { appendRollupColumns, emptyRollupColumns, unpackTypeKey } = await dist('store/rows.js');
+const { loadConfig } = await dist('config/load.js');
+/** Chunks a batch, as a processor takes them by default. */
+const BATCH_CHUNKS = loadConfig({ env: {} }).processor.batchChunks;
 
 const args = process.argv.slice(2);
 const what = args[0];
@@ -161,12 +165,54 @@ const measures = {
     }
   },
 
+  'copy-indexes': async () => {
+    const db = await tempDatabase();
+    try {
+      const rows = parseAll('binary');
+      await ensurePartitions(db.url, rows);
+      for (const [i, type] of LOG_TYPES.entries()) {
+        const buffers = rows.map((r) => r.rows[i]);
+        const n = buffers.reduce((a, b) => a + b.rows, 0);
+        if (n === 0) continue;
+        // The table's indexes as init-db made them (on the partitioned table: each partition has its own).
+        const indexes = (await db.client.query(
+          `SELECT i.relname AS name, pg_get_indexdef(x.indexrelid) AS def FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = $1::regclass ORDER BY 1`,
+          [`public.${type.table}`],
+        )).rows;
+        const partitions = (await db.client.query(`SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = $1::regclass`, [`public.${type.table}`])).rows[0].n;
+        const load = (leftOut) => async () => {
+          await db.client.query(`TRUNCATE public.${type.table}`);
+          for (const ix of leftOut) await db.client.query(`DROP INDEX public.${ix.name}`);
+          await db.client.query('CHECKPOINT');
+          const t = performance.now();
+          await copyRows(db.client, copySqlFor(type), buffers);
+          const seconds = (performance.now() - t) / 1000;
+          const built = (await db.client.query(`SELECT count(*)::int AS n FROM pg_indexes WHERE schemaname = 'logpipe_partitions' AND tablename LIKE $1`, [`${type.table}_p%`])).rows[0].n;
+          if (built !== (indexes.length - leftOut.length) * partitions) throw new Error(`${type.table}: ${built} partition indexes where ${(indexes.length - leftOut.length) * partitions} were meant`);
+          // pg_get_indexdef names a partitioned table's index ON ONLY it; made again ON it, each partition gets its own.
+          for (const ix of leftOut) await db.client.query(ix.def.replace(' ON ONLY ', ' ON '));
+          return seconds;
+        };
+        const m = await alternate({
+          all: load([]),
+          ...Object.fromEntries(indexes.map((ix) => [`without ${ix.name}`, load([ix])])),
+          none: load(indexes),
+        });
+        const us = (s) => ((s * 1e6) / n).toFixed(2);
+        const cost = indexes.map((ix) => `${ix.name} ${us(m.all - m[`without ${ix.name}`])}`).join(', ');
+        console.log(`${type.table} (${n.toLocaleString('en')} rows): ${us(m.all)} µs a row with its indexes, ${us(m.none)} without any; each index (all less without it): ${cost}`);
+      }
+    } finally {
+      await db.drop();
+    }
+  },
+
   rollups: async () => {
     const db = await tempDatabase();
     try {
       configureParsing(DEFAULT_PARSE_SETTINGS);
       const batches = [];
-      for (let i = 0; i < chunks.length; i += 8) batches.push(chunks.slice(i, i + 8).map((c) => parseChunk(c).rows));
+      for (let i = 0; i < chunks.length; i += BATCH_CHUNKS) batches.push(chunks.slice(i, i + BATCH_CHUNKS).map((c) => parseChunk(c).rows));
       await ensurePartitions(db.url, batches.flat());
       const counted = batches.map((b) => {
         const counts = emptyRollupColumns();

@@ -62,20 +62,13 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
  * here); null where neither applies (the in-process queue has no server). The load a benchmark's
  * own polling of the queue adds is in it (a few requests a second).
  */
-export async function queueServerCpuProbe(queue: ChunkQueue, url: string | undefined): Promise<QueueServerProbe | null> {
-  if (queue.serverCpuSeconds && (await queue.serverCpuSeconds()) !== null) return { name: `${queue.backend}-server`, read: () => queue.serverCpuSeconds!() };
+export function queueServerCpuProbe(queue: ChunkQueue, url: string | undefined): QueueServerProbe | null {
+  const own = queue.serverCpuSeconds?.bind(queue);
+  if (own) return { name: `${queue.backend}-server`, read: own };
   if (queue.backend !== 'nats' || !url || !URL.canParse(url) || !LOOPBACK.has(new URL(url).hostname)) return null;
-  const pids = readdirSync('/proc').filter((e) => /^\d+$/.test(e) && readComm(e) === 'nats-server').map(Number);
+  const pids = readdirSync('/proc').map(Number).filter((pid) => pid && pidStat(pid)?.comm === 'nats-server');
   if (pids.length !== 1) return null;
   return { name: 'nats-server', read: async () => processCpuSeconds(pids[0]) };
-}
-
-function readComm(pid: string): string | null {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return null;
-  }
 }
 
 /** The queue server's CPU over a run: its name in the report and its seconds. */

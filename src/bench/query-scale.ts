@@ -162,22 +162,17 @@ async function measureScale(o: QueryBenchOptions, scale: Scale, tag: string, nam
   if (rows <= o.naiveUpTo) {
     const naiveName = `${name}_naive`;
     const naiveUrl = dbUrl(o.databaseUrl, naiveName);
-    if (!o.reuse || (await naiveRows(naiveUrl)) <= 0) {
-      await resetDatabase(o.databaseUrl, naiveName);
-      o.log(`filling the naive JSONB table with ${label(scale)} (not timed) …`);
-      const c = new pg.Client({ connectionString: naiveUrl });
-      await c.connect();
-      try {
-        await copyNaiveRows(c, files);
-      } finally {
-        await c.end();
-      }
-    }
-    o.log(`timing the questions on the naive table …`);
+    const fill = !o.reuse || (await naiveRows(naiveUrl)) <= 0;
+    if (fill) await resetDatabase(o.databaseUrl, naiveName);
     naive = [];
     const c = new pg.Client({ connectionString: naiveUrl });
     await c.connect();
     try {
+      if (fill) {
+        o.log(`filling the naive JSONB table with ${label(scale)} (not timed) …`);
+        await copyNaiveRows(c, files);
+      }
+      o.log(`timing the questions on the naive table …`);
       for (const q of INVESTIGATIONS) {
         if (!q.naive) continue; // a type the naive pipeline does not know
         const built = q.naive(seedArgs(q));

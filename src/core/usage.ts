@@ -46,13 +46,18 @@ const USER_HZ = 100;
 /**
  * A process's or thread's CPU seconds from its /proc stat file (`/proc/PID/stat`,
  * `/proc/self/task/TID/stat`): its own (user + system, all its threads for a process), its reaped
- * children's, and its parent's id. Null when the file cannot be read (gone, or not Linux).
+ * children's, its minor page faults, its command name (at most 15 characters) and its parent's
+ * id. Null when the file cannot be read (gone, or not Linux).
  */
-export function procStat(path: string): { ppid: number; cpuSeconds: number; childrenSeconds: number; minorFaults: number } | null {
+export function procStat(path: string): { comm: string; ppid: number; cpuSeconds: number; childrenSeconds: number; minorFaults: number } | null {
   try {
     const s = readFileSync(path, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' '); // the fields after the command name; see proc(5)
-    return { ppid: Number(f[1]), minorFaults: Number(f[7]), cpuSeconds: (Number(f[11]) + Number(f[12])) / USER_HZ, childrenSeconds: (Number(f[13]) + Number(f[14])) / USER_HZ };
+    const end = s.lastIndexOf(')'); // the command name may itself hold ')' and spaces
+    const f = s.slice(end + 2).split(' '); // the fields after the command name; see proc(5)
+    return {
+      comm: s.slice(s.indexOf('(') + 1, end), ppid: Number(f[1]), minorFaults: Number(f[7]),
+      cpuSeconds: (Number(f[11]) + Number(f[12])) / USER_HZ, childrenSeconds: (Number(f[13]) + Number(f[14])) / USER_HZ,
+    };
   } catch {
     return null;
   }

@@ -17,8 +17,8 @@
  */
 import type pg from 'pg';
 import { isMissingRelation, SQLSTATE, sqlState } from '../core/sqlstate.js';
-import { LOG_TYPES } from '../logtypes/registry.js';
 import { withClient } from './db.js';
+import { typeOfPartition } from './partitions.js';
 import { ROLLUP_TABLES } from './rollups.js';
 import { BOOK_SCHEMA, PARTITION_SCHEMA } from './schema.js';
 
@@ -63,11 +63,6 @@ async function closedPartitions(pool: pg.Pool, before: string): Promise<string[]
 
 const indexBytes = async (pool: pg.Pool, table: string) =>
   (await pool.query(`SELECT pg_indexes_size($1::regclass)::bigint AS b`, [`${PARTITION_SCHEMA}.${table}`])).rows[0].b as number;
-
-/** The order a partition's rows are rewritten in: its log type's (the partition is `<table>_pYYYYMMDD`). */
-function orderOf(partition: string): string | null {
-  return LOG_TYPES.find((t) => partition.startsWith(`${t.table}_p`))?.clusterBy?.on ?? null;
-}
 
 /**
  * Rewrites a partition's rows in `order` (CLUSTER on an index made for it and dropped after, all
@@ -114,7 +109,7 @@ async function compactOne(pool: pg.Pool, partition: string, o: MaintainOptions, 
     [`${PARTITION_SCHEMA}.${partition}`],
   );
   for (const ix of indexes.rows) await pool.query(`ALTER INDEX ${PARTITION_SCHEMA}.${ix.name} SET (fillfactor = 100)`);
-  const order = o.cluster === false ? null : orderOf(partition);
+  const order = o.cluster === false ? null : typeOfPartition(partition)?.clusterBy?.on ?? null;
   let heldSeconds = 0;
   if (order !== null) {
     // CLUSTER rebuilds every index of the partition, with the fillfactor just set.

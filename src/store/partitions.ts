@@ -3,6 +3,7 @@
  * administrator owns (logpipe.ensure_partitions); known ones cost nothing.
  */
 import type pg from 'pg';
+import { LOG_TYPES } from '../logtypes/registry.js';
 import type { LogType } from '../logtypes/types.js';
 import { BOOK_SCHEMA } from './schema.js';
 
@@ -19,6 +20,12 @@ export function dayName(day: number): string {
 
 export function partitionName(type: LogType, day: number): string {
   return `${type.table}_p${dayName(day).replaceAll('-', '')}`;
+}
+
+/** The log type a partition (`<table>_pYYYYMMDD`, partitionName) belongs to, or undefined. */
+export function typeOfPartition(partition: string): LogType | undefined {
+  const table = /^(.+)_p\d{8}$/.exec(partition)?.[1];
+  return LOG_TYPES.find((t) => t.table === table);
 }
 
 export class PartitionManager {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, afterEach, test } from 'node:test';
 import { generate, type GenerateReport } from '../../src/generator/generate.js';
 import { LOG_TYPES } from '../../src/logtypes/registry.js';
+import { typeOfPartition } from '../../src/store/partitions.js';
 import { assertExactlyOnce, killStragglers, pipelineFixture, runCli, startCli, until, type PipelineFixture } from '../helpers/pipeline.js';
 
 const START = Date.UTC(2024, 0, 15); // four days: 15th to 18th
@@ -53,7 +54,7 @@ const partitions = async (f: PipelineFixture) =>
   (await f.pool.query<{ relname: string }>(`SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'logpipe_partitions' AND relkind = 'r' ORDER BY 1`)).rows.map((r) => r.relname);
 const compacted = async (f: PipelineFixture) =>
   (await f.pool.query<{ partition: string }>(`SELECT partition FROM logpipe.compacted ORDER BY 1`)).rows.map((r) => r.partition);
-const orderOf = (partition: string) => LOG_TYPES.find((t) => partition.startsWith(`${t.table}_p`))!.clusterBy!.on;
+const orderOf = (partition: string) => typeOfPartition(partition)!.clusterBy!.on;
 
 test('maintain orders each closed day by its entity, loses and changes nothing, leaves a busy day for the next run, and --no-cluster keeps arrival order', { timeout: 180_000 }, async () => {
   const report = data();
@@ -104,7 +105,7 @@ test('maintain orders each closed day by its entity, loses and changes nothing, 
   assert.equal(left, 0, 'no ordering index left behind');
   const indexes = (await f.pool.query(`SELECT c.relname AS p, count(*)::int AS n FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = 'logpipe_partitions' GROUP BY 1`)).rows;
   for (const { p, n } of indexes) {
-    const type = LOG_TYPES.find((t) => p.startsWith(`${t.table}_p`))!;
+    const type = typeOfPartition(p)!;
     assert.equal(n, type.indexes.length + 1, `${p}: its declared indexes and the ts BRIN`);
   }
   await assertExactlyOnce(f.pool, report);

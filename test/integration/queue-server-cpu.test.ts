@@ -37,7 +37,7 @@ for (const [kind, url, name] of [['redis', REDIS_URL, 'redis-server'], ['nats', 
   test(`${kind}: the server's CPU over a run, named ${name}`, async () => {
     const q = open(kind, url);
     await q.ping();
-    const probe = await queueServerCpuProbe(q, url);
+    const probe = queueServerCpuProbe(q, url);
     assert.ok(probe, `a probe for ${kind} at ${url}`);
     assert.equal(probe.name, name);
     const used = await queueServerCpuSince(probe);
@@ -50,10 +50,10 @@ for (const [kind, url, name] of [['redis', REDIS_URL, 'redis-server'], ['nats', 
 }
 
 test('the in-process queue has no server; a NATS server elsewhere is not measured', async () => {
-  assert.equal(await queueServerCpuProbe(open('memory', undefined), undefined), null);
+  assert.equal(queueServerCpuProbe(open('memory', undefined), undefined), null);
   const remote = open('nats', NATS_URL);
   await remote.ping();
-  assert.equal(await queueServerCpuProbe(remote, 'nats://queue.example:4222'), null);
+  assert.equal(queueServerCpuProbe(remote, 'nats://queue.example:4222'), null);
   const none = await queueServerCpuSince(null);
   assert.equal(await none(), null);
 });

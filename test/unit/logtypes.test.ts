@@ -9,6 +9,7 @@ import { Rng } from '../../src/core/rng.js';
 import { defaultContext, envelopeOf, LOG_TYPES, parseLine } from '../../src/logtypes/registry.js';
 import type { Parsed, ParseResult } from '../../src/logtypes/types.js';
 import { parseChunk } from '../../src/processor/parse-chunk.js';
+import { dayOf, partitionName, typeOfPartition } from '../../src/store/partitions.js';
 
 function ok(r: ParseResult): Parsed {
   assert.ok(r.ok, r.ok ? '' : `rejected: ${r.reason} (${r.detail})`);
@@ -214,4 +215,11 @@ test('a module that throws anyway costs its line (quarantined with the error), n
   } finally {
     dns.parse = parse;
   }
+});
+
+test("a partition's name gives its log type back (maintain's order is the type's)", () => {
+  const day = dayOf(Date.UTC(2024, 0, 15));
+  for (const t of LOG_TYPES) assert.equal(typeOfPartition(partitionName(t, day)), t, t.name);
+  assert.equal(partitionName(LOG_TYPES[0], day), `${LOG_TYPES[0].table}_p20240115`);
+  for (const other of ['firewall_logs', 'firewall_logs_p2024011', 'firewall_logs_order', 'nothing_p20240115']) assert.equal(typeOfPartition(other), undefined, other);
 });

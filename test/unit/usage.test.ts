@@ -47,6 +47,7 @@ test("a process's and a thread's CPU seconds from /proc", { skip: process.platfo
   const self = procStat('/proc/self/stat');
   assert.ok(self, 'this process is readable');
   assert.equal(self.ppid, process.ppid);
+  assert.equal(self.comm, readFileSync('/proc/self/comm', 'utf8').trim(), 'its command name, as /proc/PID/comm has it');
   assert.ok(self.cpuSeconds >= 0.2, `${self.cpuSeconds} s: at least the 200 ms just spent`);
   const tid = currentThreadId();
   assert.equal(tid, process.pid, "the main thread's id is the process's");

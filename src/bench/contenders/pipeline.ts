@@ -46,7 +46,7 @@ export function pipelineContender(ctx: BenchContext, settings: QueueSettings, pr
         const processors = Array.from({ length: n }, (_, i) => spawnRole(`processor-${i + 1}`, ['processor'], env, dir));
         // The processors are services: up and waiting on the queue before the clock starts.
         await untilReady('processors', processors[0], async () => ((await queue.stats()).consumers ?? n) >= n);
-        const queueCpuUsed = await queueServerCpuSince(await queueServerCpuProbe(queue, settings.url));
+        const queueCpuUsed = await queueServerCpuSince(queueServerCpuProbe(queue, settings.url));
         const pgCpuUsed = cpuSince(cpuProbe);
         const processorsCpuUsed = servicesCpuSince(processors.map((p) => p.child.pid));
         // The progress line's queue depth, asked twice a second: polling the queue as often as the
