@@ -4,36 +4,65 @@
  */
 import { isIPv6 } from 'node:net';
 
-/** Dotted-quad IPv4 without leading zeros (which some parsers read as octal). */
-export function isIPv4(s: string): boolean {
-  const len = s.length;
-  if (len < 7 || len > 15) return false;
+/**
+ * A dotted-quad IPv4 address without leading zeros (which some parsers read as octal) as its 32
+ * bits in a signed 32-bit integer (a small integer to V8: no allocation, a cheap map key), or
+ * null. `s[from, to)`, without cutting it out first.
+ */
+export function ipv4Bits(s: string, from = 0, to = s.length): number | null {
+  const len = to - from;
+  if (len < 7 || len > 15) return null;
   let octets = 0;
   let value = 0;
   let width = 0;
-  for (let i = 0; i <= len; i++) {
-    const c = i === len ? 46 : s.charCodeAt(i);
+  let bits = 0;
+  for (let i = from; i <= to; i++) {
+    const c = i === to ? 46 : s.charCodeAt(i);
     if (c === 46) {
-      if (width === 0 || octets === 4) return false;
+      if (width === 0 || octets === 4) return null;
       octets++;
+      bits = (bits << 8) | value;
       value = 0;
       width = 0;
       continue;
     }
     const d = c - 48;
-    if (d < 0 || d > 9) return false;
-    if (width === 1 && value === 0) return false; // leading zero
+    if (d < 0 || d > 9) return null;
+    if (width === 1 && value === 0) return null; // leading zero
     value = value * 10 + d;
     width++;
-    if (value > 255) return false;
+    if (value > 255) return null;
   }
-  return octets === 4;
+  return octets === 4 ? bits : null;
+}
+
+export function isIPv4(s: string): boolean {
+  return ipv4Bits(s) !== null;
+}
+
+/**
+ * An address as an inet column's value: an IPv4 address as its bits (ipv4Bits), an IPv6 literal
+ * as its text; null when `s` is neither. Both encoders take either form (ipText gives the text back).
+ */
+export function ipValue(s: string): number | string | null {
+  const v4 = ipv4Bits(s);
+  if (v4 !== null) return v4;
+  return s.length <= 45 && s.indexOf(':') !== -1 && s.indexOf('%') === -1 && isIPv6(s) ? s : null;
 }
 
 /** IPv4 or IPv6 literal accepted by PostgreSQL's inet (no zone index). */
 export function isIP(s: string): boolean {
-  if (isIPv4(s)) return true;
-  return s.length <= 45 && s.indexOf(':') !== -1 && s.indexOf('%') === -1 && isIPv6(s);
+  return ipValue(s) !== null;
+}
+
+/** The dotted-quad text of an IPv4 address's bits (ipv4Bits). */
+export function ipv4Text(bits: number): string {
+  return `${(bits >>> 24) & 255}.${(bits >>> 16) & 255}.${(bits >>> 8) & 255}.${bits & 255}`;
+}
+
+/** An inet value's text: an IPv4 address's bits as a dotted quad, text as it is. */
+export function ipText(v: number | string): string {
+  return typeof v === 'number' ? ipv4Text(v) : v;
 }
 
 /** A non-negative decimal integer no larger than `max`, else -1. No sign, no spaces, ≤ 15 digits. */

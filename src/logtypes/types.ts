@@ -79,7 +79,11 @@ export interface RollupDef {
   why: string;
 }
 
-/** One column value, in the column's order. jsonb values are plain objects. */
+/**
+ * One column value, in the column's order. jsonb values are plain objects; an inet value is the
+ * address's text, or an IPv4 address's 32 bits as a number (fields.ts ipValue: what the parsers
+ * give, cheaper to encode and to count by than the text).
+ */
 export type Value = string | number | boolean | null | Record<string, string>;
 
 export interface Parsed {

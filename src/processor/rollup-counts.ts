@@ -7,6 +7,7 @@
  * PostgreSQL as they are; duplicates across a batch's chunks are summed there (GROUP BY). A
  * presence rollup's keys go without their counts.
  */
+import { ipv4Text } from '../logtypes/fields.js';
 import { filterValues, ROLLUPS, sentWidth } from '../logtypes/rollups.js';
 import type { Value } from '../logtypes/types.js';
 import type { RollupColumns } from '../store/rows.js';
@@ -99,13 +100,15 @@ export class RollupCounter {
       const depth = r.def.keys.length; // levels below the bucket
       const presence = Boolean(r.def.presence);
       const cols: string[][] = Array.from({ length: sentWidth(r.def) }, () => []);
+      // Per level (the bucket, then each key): whether it is an inet column, whose IPv4 keys are numbers.
+      const inet = [false, ...r.keyIndexes.map((k) => r.type.columns[k].type === 'inet')];
       const path: unknown[] = [];
       const walk = (level: Level, d: number) => {
         for (const [k, v] of level) {
           path[d] = k;
           if (d < depth) walk(v as Level, d + 1);
           else {
-            for (let c = 0; c <= depth; c++) cols[c].push(String(path[c]));
+            for (let c = 0; c <= depth; c++) cols[c].push(inet[c] && typeof path[c] === 'number' ? ipv4Text(path[c] as number) : String(path[c]));
             if (presence) continue; // the key alone
             if (typeof v === 'number') cols[depth + 1].push(String(v));
             else {

@@ -74,7 +74,7 @@ export function writeIPv6(s: string, out: Buffer, at: number): void {
   for (let g = 0; g < 8; g++) out.writeUInt16BE(all[g], at + g * 2);
 }
 
-/** A valid dotted-quad IPv4 literal's 4 bytes at `at`. */
+/** A valid dotted-quad IPv4 literal's 4 bytes at `at` (an address a log type gives as text). */
 function writeIPv4(s: string, out: Buffer, at: number): void {
   let v = 0;
   let pos = at;
@@ -222,10 +222,18 @@ export class BinaryRows {
           this.buf[this.pos++] = v ? 1 : 0;
           break;
         case 'inet': {
+          // family (PGSQL_AF_INET 2, PGSQL_AF_INET6 3), prefix bits, is_cidr, address length, address
+          if (typeof v === 'number') {
+            // An IPv4 address as its bits (src/logtypes/fields.ts ipv4Bits), as the parsers give it.
+            this.int32(8);
+            this.view.setInt32(this.pos, 0x02_20_00_04);
+            this.view.setInt32(this.pos + 4, v);
+            this.pos += 8;
+            break;
+          }
           const s = v as string;
           const v6 = s.indexOf(':') !== -1;
           this.int32(v6 ? 20 : 8);
-          // family (PGSQL_AF_INET 2, PGSQL_AF_INET6 3), prefix bits, is_cidr, address length, address
           this.view.setInt32(this.pos, v6 ? 0x03_80_00_10 : 0x02_20_00_04);
           if (v6) writeIPv6(s, this.buf, this.pos + 4);
           else writeIPv4(s, this.buf, this.pos + 4);

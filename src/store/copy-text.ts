@@ -2,6 +2,7 @@
  * PostgreSQL COPY text-format encoding. Rows are built as strings in the processor and sent in
  * one COPY per table per transaction.
  */
+import { ipText } from '../logtypes/fields.js';
 import type { PgType, Value } from '../logtypes/types.js';
 
 function needsEscape(s: string): boolean {
@@ -37,8 +38,9 @@ export function encodeValue(value: Value, type: PgType): string {
       return value ? 't' : 'f';
     case 'jsonb':
       return escapeCopyText(JSON.stringify(value));
-    case 'timestamptz':
     case 'inet':
+      return ipText(value as number | string); // IPv4 as its bits, or validated text
+    case 'timestamptz':
     case 'enum':
       return value as string; // validated by the parser: no special characters
     default:

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isIP, isIPv4, parseUint } from '../../src/logtypes/fields.js';
+import { ipText, ipv4Bits, ipValue, isIP, isIPv4, parseUint } from '../../src/logtypes/fields.js';
 import { parseIsoTimestamp } from '../../src/logtypes/time.js';
 
 const parseTimestamp = (s: string) => parseIsoTimestamp(s, null);
@@ -48,6 +48,22 @@ test('IPv4 and IPv6 validation', () => {
   assert.ok(isIP('::ffff:192.168.1.1'));
   assert.ok(!isIP('fe80::1%eth0'));
   assert.ok(!isIP('2001:db8:::1'));
+});
+
+test('an address as an inet value: IPv4 as its 32 bits (a small integer), IPv6 as its text, and back', () => {
+  const cases: [string, number][] = [['0.0.0.0', 0], ['10.0.0.50', 0x0a000032], ['127.0.0.1', 0x7f000001], ['192.168.1.100', 0xc0a80164 | 0], ['255.255.255.255', -1]];
+  for (const [text, bits] of cases) {
+    assert.equal(ipValue(text), bits, text);
+    assert.equal(ipText(bits), text);
+  }
+  // Read in place from a longer line, as the parsers do; the range's bounds are exact.
+  const line = 'src=192.168.1.7|dst=10.9.8.7';
+  assert.equal(ipv4Bits(line, 4, 15), 0xc0a80107 | 0);
+  assert.equal(ipv4Bits(line, 20, line.length), 0x0a090807);
+  assert.equal(ipv4Bits(line, 4, 16), null);
+  assert.equal(ipValue('2001:db8::1'), '2001:db8::1');
+  assert.equal(ipText('2001:db8::1'), '2001:db8::1');
+  for (const bad of ['256.1.1.1', '01.2.3.4', 'fe80::1%eth0', 'host', '']) assert.equal(ipValue(bad), null, bad);
 });
 
 test('unsigned integers with a maximum', () => {

@@ -10,6 +10,7 @@ import { LOG_TYPES, parseLine } from '../../src/logtypes/registry.js';
 import { TimeZone } from '../../src/logtypes/time.js';
 import type { ParseContext } from '../../src/logtypes/envelope/types.js';
 import { REAL_LINES } from '../fixtures/real-lines.js';
+import { recordOf } from '../helpers/records.js';
 
 const CTX: ParseContext = { zone: TimeZone.UTC, year: null, refYear: 2024, refMonth: 3 };
 
@@ -17,7 +18,7 @@ function columnsOf(line: string, ctx = CTX): { type: string; v: Record<string, u
   const { typeIndex, result } = parseLine(line, ctx);
   assert.ok(result.ok, `${line}\n→ ${result.ok ? '' : `${result.reason}: ${result.detail}`}`);
   const type = LOG_TYPES[typeIndex];
-  const v = Object.fromEntries(type.columns.map((c, i) => [c.name, result.values[i]]));
+  const v = recordOf(type, result.values);
   v.ts = new Date(Date.parse(String(v.ts))).toISOString();
   assert.equal(Date.parse(String(v.ts)), result.epochMs, 'the ts text and epochMs denote the same instant');
   return { type: type.name, v };

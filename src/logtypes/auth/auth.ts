@@ -11,7 +11,7 @@
  * Usernames may contain spaces (sshd logs them verbatim), so the username ends at the last
  * " from " / the address, not at the first space.
  */
-import { isIP, MAX_PORT, parseUint } from '../fields.js';
+import { ipv4Bits, ipValue, MAX_PORT, parseUint } from '../fields.js';
 import type { Envelope } from '../envelope/types.js';
 import { reject, type LogType, type ParseResult, type Value } from '../types.js';
 import { authInvestigations } from './investigations.js';
@@ -24,11 +24,11 @@ const STATUSES = ['Accepted', 'Accepted', 'Accepted', 'Failed', 'Failed']; // 3/
 const KEPT = ['Accepted ', 'Failed ', 'Invalid user ', 'Connection closed by ', 'Disconnected from '];
 
 /** `IP port N[ rest]` starting at `from`; returns [ip, port] or a rejection. */
-function addressAndPort(msg: string, from: number, portRequired: boolean): [string, number | null] | ParseResult {
+function addressAndPort(msg: string, from: number, portRequired: boolean): [number | string, number | null] | ParseResult {
   let ipEnd = msg.indexOf(' ', from);
   if (ipEnd < 0) ipEnd = msg.length;
-  const ip = msg.slice(from, ipEnd);
-  if (!isIP(ip)) return reject('bad_ip', `source "${ip.slice(0, 60)}" is not an IP address`);
+  const ip = ipv4Bits(msg, from, ipEnd) ?? ipValue(msg.slice(from, ipEnd));
+  if (ip === null) return reject('bad_ip', `source "${msg.slice(from, Math.min(ipEnd, from + 60))}" is not an IP address`);
   if (!msg.startsWith(' port ', ipEnd)) {
     return portRequired ? reject('missing_field', 'no "port N" after the address') : [ip, null];
   }
@@ -46,7 +46,7 @@ function stripUserPrefix(s: string): [string, boolean] {
   return [s, false];
 }
 
-function record(env: Envelope, status: string, method: string | null, userPart: string, r: [string, number | null]): ParseResult {
+function record(env: Envelope, status: string, method: string | null, userPart: string, r: [number | string, number | null]): ParseResult {
   const [user, invalid] = stripUserPrefix(userPart);
   const values: Value[] = [env.ts, env.host, env.pid, status, method, user, invalid, r[0], r[1]];
   return { ok: true, epochMs: env.epochMs, values };

@@ -6,7 +6,7 @@
  * no response code, so response_code is null for it. Domains are stored lower-case without the
  * trailing dot, so an IOC lookup is one exact match; IPv6 clients and servers are kept as such.
  */
-import { isIP, MAX_PORT, parseUint } from '../fields.js';
+import { ipValue, MAX_PORT, parseUint } from '../fields.js';
 import type { Envelope } from '../envelope/types.js';
 import { reject, type LogType, type ParseResult } from '../types.js';
 import { dnsInvestigations } from './investigations.js';
@@ -80,7 +80,8 @@ function parse(line: string, env: Envelope): ParseResult {
     if (clientPort < 0) return reject('bad_number', `client port "${client.slice(hash + 1, hash + 20)}" is not a port`);
     client = client.slice(0, hash);
   }
-  if (!isIP(client)) return reject('bad_ip', `client "${client.slice(0, 60)}" is not an IP address`);
+  const clientIp = ipValue(client);
+  if (clientIp === null) return reject('bad_ip', `client "${client.slice(0, 60)}" is not an IP address`);
 
   // DOMAIN CLASS TYPE [FLAGS…] (SERVER) [RCODE], found by offsets rather than by splitting.
   const domainEnd = msg.indexOf(' ', domainStart);
@@ -102,7 +103,8 @@ function parse(line: string, env: Envelope): ParseResult {
     return reject('missing_field', 'no "(SERVER_IP)" after the query');
   }
   const server = serverToken.slice(1, -1);
-  if (!isIP(server)) return reject('bad_ip', `server "${server.slice(0, 60)}" is not an IP address`);
+  const serverIp = ipValue(server);
+  if (serverIp === null) return reject('bad_ip', `server "${server.slice(0, 60)}" is not an IP address`);
 
   let domain = msg.slice(domainStart, domainEnd).toLowerCase();
   if (domain.length > 1 && domain.endsWith('.')) domain = domain.slice(0, -1);
@@ -115,7 +117,7 @@ function parse(line: string, env: Envelope): ParseResult {
   return {
     ok: true,
     epochMs: env.epochMs,
-    values: [env.ts, client, clientPort, domain, qclass, qtype, flags, server, rcode, view, env.host],
+    values: [env.ts, clientIp, clientPort, domain, qclass, qtype, flags, serverIp, rcode, view, env.host],
   };
 }
 

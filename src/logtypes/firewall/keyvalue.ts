@@ -4,7 +4,7 @@
  * keys are kept in `extra`. Required: action, src, dst (without them the event is not a
  * connection an analyst can use); a repeated key is unknown_format (which value would be evidence?).
  */
-import { isIP, MAX_PORT, MAX_SAFE, parseUint } from '../fields.js';
+import { ipv4Bits, ipValue, MAX_PORT, MAX_SAFE, parseUintAt } from '../fields.js';
 import type { Envelope } from '../envelope/types.js';
 import { reject, type ParseResult } from '../types.js';
 import { ACTION, BYTES, DST, DST_PORT, EXTRA, HOST, PROTO, RULE, SRC, SRC_PORT, newValues } from './columns.js';
@@ -35,37 +35,39 @@ export function parseKeyValue(line: string, env: Envelope): ParseResult {
     if (end > pos) {
       const eq = line.indexOf('=', pos);
       if (eq < 0 || eq >= end || eq === pos) return reject('unknown_format', `field "${line.slice(pos, Math.min(end, pos + 40))}" is not key=value`);
-      const value = line.slice(eq + 1, end);
       const col = knownColumn(line, pos, eq);
       if (col < 0) {
         const key = line.slice(pos, eq);
         extra ??= {};
         if (key in extra) return reject('unknown_format', `duplicate key "${key}"`);
-        extra[key] = value;
+        extra[key] = line.slice(eq + 1, end);
       } else if (values[col] !== null) {
         return reject('unknown_format', `duplicate key "${line.slice(pos, eq)}"`);
-      } else if (value.length > 0) {
+      } else if (end > eq + 1) {
+        // Numbers and IPv4 addresses are read in place: no substring for them.
         switch (col) {
           case SRC:
-          case DST:
-            if (!isIP(value)) return reject('bad_ip', `${line.slice(pos, eq)}="${value.slice(0, 60)}" is not an IP address`);
-            values[col] = value;
+          case DST: {
+            const ip = ipv4Bits(line, eq + 1, end) ?? ipValue(line.slice(eq + 1, end));
+            if (ip === null) return reject('bad_ip', `${line.slice(pos, eq)}="${line.slice(eq + 1, Math.min(end, eq + 61))}" is not an IP address`);
+            values[col] = ip;
             break;
+          }
           case SRC_PORT:
           case DST_PORT: {
-            const port = parseUint(value, MAX_PORT);
-            if (port < 0) return reject('bad_number', `${line.slice(pos, eq)}="${value.slice(0, 30)}" is not a port (0-65535)`);
+            const port = parseUintAt(line, eq + 1, end, MAX_PORT);
+            if (port < 0) return reject('bad_number', `${line.slice(pos, eq)}="${line.slice(eq + 1, Math.min(end, eq + 31))}" is not a port (0-65535)`);
             values[col] = port;
             break;
           }
           case BYTES: {
-            const n = parseUint(value, MAX_SAFE);
-            if (n < 0) return reject('bad_number', `bytes_sent="${value.slice(0, 30)}" is not a byte count`);
+            const n = parseUintAt(line, eq + 1, end, MAX_SAFE);
+            if (n < 0) return reject('bad_number', `bytes_sent="${line.slice(eq + 1, Math.min(end, eq + 31))}" is not a byte count`);
             values[col] = n;
             break;
           }
           default:
-            values[col] = value;
+            values[col] = line.slice(eq + 1, end);
         }
       }
     }

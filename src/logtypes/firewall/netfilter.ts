@@ -10,7 +10,7 @@
  * the bytes that event carried. Every other key, and the bare flags (DF, SYN…), go to extra; a key
  * the protocol's header repeats (UDP's LEN, ICMP's ID) is kept under PROTO_KEY (UDP_LEN, ICMP_ID).
  */
-import { isIP, MAX_PORT, parseUint } from '../fields.js';
+import { ipValue, MAX_PORT, parseUint } from '../fields.js';
 import type { Envelope } from '../envelope/types.js';
 import { reject, type ParseResult } from '../types.js';
 import { ACTION, BYTES, DST, DST_PORT, EXTRA, HOST, PROTO, RULE, SRC, SRC_PORT, newValues } from './columns.js';
@@ -80,8 +80,9 @@ export function parseNetfilter(line: string, env: Envelope): ParseResult {
           case 'DST': {
             const col = key === 'SRC' ? SRC : DST;
             if (values[col] !== null) return reject('unknown_format', `duplicate key "${key}"`);
-            if (!isIP(value)) return reject('bad_ip', `${key}="${value.slice(0, 60)}" is not an IP address`);
-            values[col] = value;
+            const ip = ipValue(value);
+            if (ip === null) return reject('bad_ip', `${key}="${value.slice(0, 60)}" is not an IP address`);
+            values[col] = ip;
             break;
           }
           case 'SPT':

@@ -6,7 +6,7 @@
  * separated by runs of spaces (Squid pads ELAPSED). The URL's host is kept apart, lower-case,
  * as `domain`, so "who fetched this domain" is one exact match; `-` is null.
  */
-import { isIP, MAX_INT4, MAX_SAFE, parseUint } from '../fields.js';
+import { ipValue, MAX_INT4, MAX_SAFE, parseUint } from '../fields.js';
 import type { Envelope } from '../envelope/types.js';
 import { reject, type Column, type LogType, type ParseResult, type PgType } from '../types.js';
 import { proxyInvestigations } from './investigations.js';
@@ -53,7 +53,8 @@ function parse(line: string, env: Envelope): ParseResult {
 
   const duration = parseUint(elapsed, MAX_INT4);
   if (duration < 0) return reject('bad_number', `elapsed time "${elapsed.slice(0, 20)}" is not a number of milliseconds`);
-  if (!isIP(client)) return reject('bad_ip', `client "${client.slice(0, 60)}" is not an IP address`);
+  const clientIp = ipValue(client);
+  if (clientIp === null) return reject('bad_ip', `client "${client.slice(0, 60)}" is not an IP address`);
   const slash = result.lastIndexOf('/');
   if (slash < 1) return reject('unknown_format', `"${result.slice(0, 40)}" is not RESULT/STATUS`);
   const cacheResult = result.slice(0, slash);
@@ -70,7 +71,7 @@ function parse(line: string, env: Envelope): ParseResult {
     ok: true,
     epochMs: ms,
     values: [
-      ts, client, method, url, hostOf(url), status, cacheResult, bytes, duration, dash(user),
+      ts, clientIp, method, url, hostOf(url), status, cacheResult, bytes, duration, dash(user),
       hier.slice(0, peerAt), dash(hier.slice(peerAt + 1)), dash(type), env.host,
     ],
   };
