@@ -36,10 +36,6 @@ export function ipv4Bits(s: string, from = 0, to = s.length): number | null {
   return octets === 4 ? bits : null;
 }
 
-export function isIPv4(s: string): boolean {
-  return ipv4Bits(s) !== null;
-}
-
 /**
  * An address as an inet column's value: an IPv4 address as its bits (ipv4Bits), an IPv6 literal
  * as its text; null when `s` is neither. Both encoders take either form (ipText gives the text back).
