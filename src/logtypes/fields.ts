@@ -37,13 +37,16 @@ export function ipv4Bits(s: string, from = 0, to = s.length): number | null {
 }
 
 /**
- * An address as an inet column's value: an IPv4 address as its bits (ipv4Bits), an IPv6 literal
- * as its text; null when `s` is neither. Both encoders take either form (ipText gives the text back).
+ * An address as an inet column's value: an IPv4 address as its bits (ipv4Bits, read in place), an
+ * IPv6 literal as its text; null when `s[from, to)` is neither. Both encoders take either form
+ * (ipText gives the text back).
  */
-export function ipValue(s: string): number | string | null {
-  const v4 = ipv4Bits(s);
+export function ipValue(s: string, from = 0, to = s.length): number | string | null {
+  const v4 = ipv4Bits(s, from, to);
   if (v4 !== null) return v4;
-  return s.length <= 45 && s.indexOf(':') !== -1 && s.indexOf('%') === -1 && isIPv6(s) ? s : null;
+  if (to - from > 45) return null;
+  const t = from === 0 && to === s.length ? s : s.slice(from, to);
+  return t.indexOf(':') !== -1 && t.indexOf('%') === -1 && isIPv6(t) ? t : null;
 }
 
 /** IPv4 or IPv6 literal accepted by PostgreSQL's inet (no zone index). */
@@ -51,14 +54,9 @@ export function isIP(s: string): boolean {
   return ipValue(s) !== null;
 }
 
-/** The dotted-quad text of an IPv4 address's bits (ipv4Bits). */
-export function ipv4Text(bits: number): string {
-  return `${(bits >>> 24) & 255}.${(bits >>> 16) & 255}.${(bits >>> 8) & 255}.${bits & 255}`;
-}
-
-/** An inet value's text: an IPv4 address's bits as a dotted quad, text as it is. */
+/** An inet value's text: an IPv4 address's bits (ipv4Bits) as a dotted quad, text as it is. */
 export function ipText(v: number | string): string {
-  return typeof v === 'number' ? ipv4Text(v) : v;
+  return typeof v === 'number' ? `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}` : v;
 }
 
 /** A non-negative decimal integer no larger than `max`, else -1. No sign, no spaces, ≤ 15 digits. */

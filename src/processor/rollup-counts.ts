@@ -7,7 +7,7 @@
  * PostgreSQL as they are; duplicates across a batch's chunks are summed there (GROUP BY). A
  * presence rollup's keys go without their counts.
  */
-import { ipv4Text } from '../logtypes/fields.js';
+import { ipText } from '../logtypes/fields.js';
 import { filterValues, ROLLUPS, sentWidth } from '../logtypes/rollups.js';
 import type { Value } from '../logtypes/types.js';
 import type { RollupColumns } from '../store/rows.js';
@@ -108,7 +108,7 @@ export class RollupCounter {
           path[d] = k;
           if (d < depth) walk(v as Level, d + 1);
           else {
-            for (let c = 0; c <= depth; c++) cols[c].push(inet[c] && typeof path[c] === 'number' ? ipv4Text(path[c] as number) : String(path[c]));
+            for (let c = 0; c <= depth; c++) cols[c].push(inet[c] ? ipText(path[c] as number | string) : String(path[c]));
             if (presence) continue; // the key alone
             if (typeof v === 'number') cols[depth + 1].push(String(v));
             else {

@@ -5,6 +5,7 @@
  * was validated by its parser, so the encoders only convert; what each writes is exactly what
  * PostgreSQL's text input makes of the same value (test/integration/copy-format.test.ts compares them).
  */
+import { ipv4Bits } from '../logtypes/fields.js';
 import type { PgType, Value } from '../logtypes/types.js';
 import { CopyBuffer, newSegment, sealSegment } from './copy-buffer.js';
 
@@ -72,20 +73,6 @@ export function writeIPv6(s: string, out: Buffer, at: number): void {
   const missing = 8 - groups.length;
   const all = gap === -1 ? groups : [...groups.slice(0, gap), ...new Array<number>(missing).fill(0), ...groups.slice(gap)];
   for (let g = 0; g < 8; g++) out.writeUInt16BE(all[g], at + g * 2);
-}
-
-/** A valid dotted-quad IPv4 literal's 4 bytes at `at` (an address a log type gives as text). */
-function writeIPv4(s: string, out: Buffer, at: number): void {
-  let v = 0;
-  let pos = at;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 46) {
-      out[pos++] = v;
-      v = 0;
-    } else v = v * 10 + (c - 48);
-  }
-  out[pos] = v;
 }
 
 /** A number its column cannot hold: text COPY would have had PostgreSQL refuse it; binary would wrap it silently. */
@@ -222,22 +209,21 @@ export class BinaryRows {
           this.buf[this.pos++] = v ? 1 : 0;
           break;
         case 'inet': {
+          // An IPv4 address as its bits, as the parsers give it (src/logtypes/fields.ts ipValue);
+          // one given as text (another log type's) is read the same way.
+          const v4 = typeof v === 'number' ? v : ipv4Bits(v as string);
           // family (PGSQL_AF_INET 2, PGSQL_AF_INET6 3), prefix bits, is_cidr, address length, address
-          if (typeof v === 'number') {
-            // An IPv4 address as its bits (src/logtypes/fields.ts ipv4Bits), as the parsers give it.
+          if (v4 !== null) {
             this.int32(8);
             this.view.setInt32(this.pos, 0x02_20_00_04);
-            this.view.setInt32(this.pos + 4, v);
+            this.view.setInt32(this.pos + 4, v4);
             this.pos += 8;
-            break;
+          } else {
+            this.int32(20);
+            this.view.setInt32(this.pos, 0x03_80_00_10);
+            writeIPv6(v as string, this.buf, this.pos + 4);
+            this.pos += 20;
           }
-          const s = v as string;
-          const v6 = s.indexOf(':') !== -1;
-          this.int32(v6 ? 20 : 8);
-          this.view.setInt32(this.pos, v6 ? 0x03_80_00_10 : 0x02_20_00_04);
-          if (v6) writeIPv6(s, this.buf, this.pos + 4);
-          else writeIPv4(s, this.buf, this.pos + 4);
-          this.pos += v6 ? 20 : 8;
           break;
         }
         case 'jsonb': {

@@ -60,6 +60,10 @@ test('a row: field count, then each field as length and bytes; NULL as length -1
     '00000008', '0000000000000009', // line_no, a bigint in this table
   ].join(''));
   assert.equal(COPY_BINARY_HEADER.length, 19);
+  // The address as the parsers give it (its bits, ipValue) makes the same bytes as its text.
+  const bits = new BinaryRows(['timestamptz', 'text', 'integer', 'integer', 'inet', 'integer', 'bigint']);
+  bits.push(['2000-01-01T00:00:00Z', 'é', null, 7, 0x0a010203], PG_EPOCH, 3, 9);
+  assert.equal(bits.done().bytes().toString('hex'), hex);
 });
 
 test('a number its column cannot hold is refused before anything is written (binary would wrap it)', () => {

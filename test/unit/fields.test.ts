@@ -61,6 +61,8 @@ test('an address as an inet value: IPv4 as its 32 bits (a small integer), IPv6 a
   assert.equal(ipv4Bits(line, 4, 15), 0xc0a80107 | 0);
   assert.equal(ipv4Bits(line, 20, line.length), 0x0a090807);
   assert.equal(ipv4Bits(line, 4, 16), null);
+  assert.equal(ipValue(line, 20, line.length), 0x0a090807);
+  assert.equal(ipValue('src=2001:db8::1|dst', 4, 15), '2001:db8::1', 'an IPv6 range comes out as its text');
   assert.equal(ipValue('2001:db8::1'), '2001:db8::1');
   assert.equal(ipText('2001:db8::1'), '2001:db8::1');
   for (const bad of ['256.1.1.1', '01.2.3.4', 'fe80::1%eth0', 'host', '']) assert.equal(ipValue(bad), null, bad);

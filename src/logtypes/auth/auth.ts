@@ -11,7 +11,7 @@
  * Usernames may contain spaces (sshd logs them verbatim), so the username ends at the last
  * " from " / the address, not at the first space.
  */
-import { ipv4Bits, ipValue, MAX_PORT, parseUint } from '../fields.js';
+import { ipValue, MAX_PORT, parseUint } from '../fields.js';
 import type { Envelope } from '../envelope/types.js';
 import { reject, type LogType, type ParseResult, type Value } from '../types.js';
 import { authInvestigations } from './investigations.js';
@@ -27,7 +27,7 @@ const KEPT = ['Accepted ', 'Failed ', 'Invalid user ', 'Connection closed by ', 
 function addressAndPort(msg: string, from: number, portRequired: boolean): [number | string, number | null] | ParseResult {
   let ipEnd = msg.indexOf(' ', from);
   if (ipEnd < 0) ipEnd = msg.length;
-  const ip = ipv4Bits(msg, from, ipEnd) ?? ipValue(msg.slice(from, ipEnd));
+  const ip = ipValue(msg, from, ipEnd);
   if (ip === null) return reject('bad_ip', `source "${msg.slice(from, Math.min(ipEnd, from + 60))}" is not an IP address`);
   if (!msg.startsWith(' port ', ipEnd)) {
     return portRequired ? reject('missing_field', 'no "port N" after the address') : [ip, null];

@@ -4,7 +4,7 @@
  * keys are kept in `extra`. Required: action, src, dst (without them the event is not a
  * connection an analyst can use); a repeated key is unknown_format (which value would be evidence?).
  */
-import { ipv4Bits, ipValue, MAX_PORT, MAX_SAFE, parseUintAt } from '../fields.js';
+import { ipValue, MAX_PORT, MAX_SAFE, parseUintAt } from '../fields.js';
 import type { Envelope } from '../envelope/types.js';
 import { reject, type ParseResult } from '../types.js';
 import { ACTION, BYTES, DST, DST_PORT, EXTRA, HOST, PROTO, RULE, SRC, SRC_PORT, newValues } from './columns.js';
@@ -48,7 +48,7 @@ export function parseKeyValue(line: string, env: Envelope): ParseResult {
         switch (col) {
           case SRC:
           case DST: {
-            const ip = ipv4Bits(line, eq + 1, end) ?? ipValue(line.slice(eq + 1, end));
+            const ip = ipValue(line, eq + 1, end);
             if (ip === null) return reject('bad_ip', `${line.slice(pos, eq)}="${line.slice(eq + 1, Math.min(end, eq + 61))}" is not an IP address`);
             values[col] = ip;
             break;
