@@ -6,6 +6,7 @@
  * (`processor.batchChunks`' default). Runs against the compiled code: `npm run build` first.
  *
  *   node scripts/measure.mjs parse        [--data DIR] [--rounds N] [--formats text,binary]  parse thread CPU, COPY text vs binary rows
+ *   node scripts/measure.mjs chunker      [--data DIR] [--rounds N]  the reader's framing alone: CPU to cut the files' bytes into lines and chunks
  *   node scripts/measure.mjs codecs       [--data DIR] [--rounds N]  queue codecs: CPU to compress / decompress, size
  *   node scripts/measure.mjs copy-formats [--data DIR] [--rounds N]  PostgreSQL alone: COPY of the same rows, text vs binary
  *   node scripts/measure.mjs copy-indexes [--data DIR] [--rounds N]  PostgreSQL alone: each log table's COPY (binary) with all its indexes, each left out, none
@@ -56,13 +57,21 @@ const cpuSeconds = async (fn) => {
   return (u.user + u.system) / 1e6;
 };
 
-/** The data set's lines in the reader's chunks. */
-function chunksOf(directory) {
+/** A reader's chunk bounds, as configured by default. */
+const CHUNK_BOUNDS = { maxLines: 5_000, maxBytes: 1 << 20, maxLineBytes: 65_536 };
+
+/** The data set's files' bytes, in name order. */
+function filesOf(directory) {
   const files = readdirSync(directory).filter((f) => f.endsWith('.log')).sort();
   if (files.length === 0) throw new Error(`no *.log in ${directory} (logpipe generate --out ${directory})`);
-  return files.flatMap((f, i) => {
-    const c = new Chunker(i + 1, { maxLines: 5_000, maxBytes: 1 << 20, maxLineBytes: 65_536 });
-    return c.finish(c.feed(readFileSync(join(directory, f))));
+  return files.map((f) => readFileSync(join(directory, f)));
+}
+
+/** The data set's lines in the reader's chunks. */
+function chunksOf(directory) {
+  return filesOf(directory).flatMap((bytes, i) => {
+    const c = new Chunker(i + 1, CHUNK_BOUNDS);
+    return c.finish(c.feed(bytes));
   });
 }
 
@@ -124,6 +133,19 @@ const measures = {
       for (const c of chunks) for (const t of parseChunk(c).rows.rows) for (const p of t.parts()) bytes[f] += p.length;
     })])));
     for (const f of formats) console.log(`${f.padEnd(7)} ${perM(m[f])} CPU-s per M lines; ${(bytes[f] / millions / 1e6).toFixed(1)} bytes of COPY data a line`);
+  },
+
+  chunker: async () => {
+    // The reader's framing alone: the files' bytes (read beforehand) fed to a Chunker in the reader's 1 MiB reads.
+    const files = filesOf(dir);
+    const m = await alternate({ chunker: () => cpuSeconds(() => {
+      files.forEach((bytes, i) => {
+        const c = new Chunker(i + 1, CHUNK_BOUNDS);
+        for (let at = 0; at < bytes.length; at += 1 << 20) c.feed(bytes.subarray(at, at + (1 << 20)));
+        c.finish();
+      });
+    }) });
+    console.log(`chunker ${perM(m.chunker)} CPU-s per M lines: cutting lines and chunks, without reading, compressing or sending`);
   },
 
   codecs: async () => {
@@ -283,9 +305,13 @@ const measures = {
  * launching the reader to its exit, which waits for every line to be committed), or with --run
  * one `logpipe run` on its in-process queue. A variant is a space-separated list of environment settings (any logpipe
  * variable, LOGPIPE_CONFIG=FILE, or one the runtime reads such as MALLOC_ARENA_MAX=2), and
- * ROOT=DIR to run another checkout's build; metrics off unless --metrics (then each role's
- * default: a processor serves them). Reported per variant, medians: wall seconds,
- * PostgreSQL's CPU, Redis's (over Redis), the WAL written (MB and full-page images), each process's CPU and peak RSS.
+ * ROOT=DIR to run another checkout's build, NODE_FLAGS=A,B for `node` flags given to the
+ * processor (or `run`) on its command line (V8's, such as --single-threaded-gc, which Node refuses
+ * in NODE_OPTIONS); metrics off unless --metrics (then each role's default: a processor serves
+ * them, and its parse threads' figures are read from them). Reported per variant, medians: wall
+ * seconds, PostgreSQL's CPU, Redis's (over Redis), the WAL written (MB and full-page images), each
+ * process's CPU and peak RSS; with --metrics, the processor's CPU on the clock taken apart: its
+ * parse threads, its main thread, and the rest (V8's and libuv's threads).
  */
 async function roles() {
   const { spawn } = await import('node:child_process');
@@ -307,8 +333,8 @@ async function roles() {
   const { Redis } = await import('ioredis');
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   if (!probe) throw new Error('roles measures PostgreSQL\'s CPU through /proc: run it on the database\'s machine');
-  const start = (root, cmd, env, name) => {
-    const child = spawn(process.execPath, [join(root, 'dist/logpipe.mjs'), ...cmd], {
+  const start = (root, cmd, env, name, nodeFlags = []) => {
+    const child = spawn(process.execPath, [...nodeFlags, join(root, 'dist/logpipe.mjs'), ...cmd], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, LOGPIPE_LOG_LEVEL: 'info', LOGPIPE_LOG_FORMAT: 'json', ...env, LOGPIPE_USAGE_FILE: join(work, `${name}.json`) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -326,7 +352,9 @@ async function roles() {
   const once = async (variant, n) => {
     const env = Object.fromEntries(variant.split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
     const root = resolve(env.ROOT ?? new URL('..', import.meta.url).pathname);
+    const nodeFlags = env.NODE_FLAGS ? env.NODE_FLAGS.split(',') : [];
     delete env.ROOT;
+    delete env.NODE_FLAGS;
     const name = `logpipe_measure_roles_${process.pid}_${n}`;
     await adminClient.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await adminClient.query(`CREATE DATABASE ${name}`);
@@ -341,7 +369,7 @@ async function roles() {
       if ((await start(root, ['init-db'], base, 'init').exited) !== 0) throw new Error('init-db failed');
       let processor = null;
       if (!oneProcess) {
-        processor = start(root, ['processor'], base, 'processor');
+        processor = start(root, ['processor'], base, 'processor', nodeFlags);
         while (!/processor ready/.test(processor.output())) {
           if (processor.child.exitCode !== null) throw new Error(`processor exited: ${processor.output()}`);
           await new Promise((r) => setTimeout(r, 20));
@@ -364,7 +392,7 @@ async function roles() {
       const redis0 = oneProcess ? null : await redisCpuSeconds(redis);
       const wal0 = await walSoFar();
       const t = performance.now();
-      const main = start(root, oneProcess ? ['run', '--no-summary'] : ['reader'], base, oneProcess ? 'run' : 'reader');
+      const main = start(root, oneProcess ? ['run', '--no-summary'] : ['reader'], base, oneProcess ? 'run' : 'reader', oneProcess ? nodeFlags : []);
       if ((await main.exited) !== 0) throw new Error(`${oneProcess ? 'run' : 'reader'} failed: ${main.output()}`);
       const wall = (performance.now() - t) / 1000;
       const pgCpu = probe() - pg0;
@@ -376,6 +404,8 @@ async function roles() {
       if (processor) {
         threadFigures['processor CPU on the clock'] = processorCpuUsed()[0] ?? NaN;
         threadFigures['processor main thread CPU'] = mainThreadCpu() - main0;
+        // The rest: V8's platform threads (its compiler, its collector's helpers) and libuv's pool.
+        if (parse1) threadFigures['processor other threads CPU'] = threadFigures['processor CPU on the clock'] - threadFigures['processor main thread CPU'] - threadFigures['parse threads CPU'];
         processor.child.kill('SIGTERM');
         await processor.exited;
       }
