@@ -49,17 +49,18 @@ export class Bench {
         for (const c of contenders) runs.push(await c.run(r));
         repeats.push(runs);
       }
+      const machine = await this.machine();
       return {
         startedAt,
         command: this.o.command,
-        machine: await this.machine(),
+        machine,
         dataset: {
           dir: ctx.data.dir, files: ctx.data.files.length, lines: ctx.data.totalLines, records: repeats[0].find((c) => c.id === pipelines[0].id)!.rows,
           naiveLines: repeats[0].find((c) => c.id === 'naive')?.lines ?? 0,
           naiveNote: naive ? `The naive pipeline gets the first ${this.o.naiveLines.toLocaleString('en-US')} lines.` : 'Naive pipeline skipped.',
         },
         repeats,
-        summary: summarize(repeats),
+        summary: summarize(repeats, machine.cpus),
         queries: ctx.queries,
         notes: this.notes(repeats[0]),
       };
@@ -94,6 +95,9 @@ export class Bench {
         '(d) table after table on one connection, as psql would, which is the reference of the "× COPY floor" column; (d\') one stream per table at once, the most PostgreSQL takes on this machine; ' +
         '(e) as (d\') and then the hourly counts and every rollup logpipe keeps, each filled by one GROUP BY over its loaded table: the least PostgreSQL spends to hold what (b) holds (logpipe also keeps them exact at every commit, the ledger and the quarantine).',
       'bytes/row on disk: tables, indexes and bookkeeping after the run divided by rows written.',
+      'cores busy: the contender\'s processes\' CPU and PostgreSQL\'s over its wall time, of the machine\'s cores (the queue server\'s not counted: it may run elsewhere). ' +
+        '"× (d\') at most, by its CPU": the rate it would reach were that CPU spread over every core from start to end, against (d\'). ' +
+        'A contender near it waits for CPU, not for a stage: on this machine only spending less CPU per line makes it faster; one far below it waits on something else (start-up, a lock, a stage).',
     );
     return notes;
   }

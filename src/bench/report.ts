@@ -62,6 +62,18 @@ export interface ContenderSummary {
   ratioToFloor: number;
   /** Against (d'), a COPY stream per table at once: the reference of the goal (null when it did not run). */
   ratioToParallelFloor: number | null;
+  /**
+   * The machine's cores this contender kept busy: its processes' CPU and PostgreSQL's over its
+   * wall time (median over repeats); null where PostgreSQL's CPU is not measured (a remote server).
+   */
+  coresBusy: number | null;
+  /**
+   * The most it could reach against (d') with the CPU it spent, were every core busy from start to
+   * end: its rows over (its processes' and PostgreSQL's CPU / the machine's cores), against (d')'s
+   * rate. Near it, the contender waits for CPU, not for a stage: only spending less CPU makes it
+   * faster. Null without (d') or PostgreSQL's CPU.
+   */
+  ceilingToParallelFloor: number | null;
   /** From launch to the first committed rows (median; the timeline's resolution, ~0.1 s): start-up. */
   firstRowsSeconds: number | null;
   /**
@@ -108,8 +120,16 @@ export function steadyRate(r: ContenderRun): number {
   return (b[1] - a[1]) / (b[0] - a[0]);
 }
 
-/** Medians over the repeats, and each contender's rate relative to the naive one and the COPY floor. */
-export function summarize(repeats: ContenderRun[][]): ContenderSummary[] {
+/** logpipe's processes' CPU and PostgreSQL's in a run (the queue server's not: it may run elsewhere); null without PostgreSQL's. */
+function machineCpuSeconds(r: ContenderRun): number | null {
+  return r.postgresCpuSeconds === null ? null : r.processes.reduce((a, p) => a + p.cpuSeconds, r.postgresCpuSeconds);
+}
+
+/**
+ * Medians over the repeats, each contender's rate relative to the naive one and the COPY floors,
+ * and how much of the machine's `cores` its CPU took.
+ */
+export function summarize(repeats: ContenderRun[][], cores: number): ContenderSummary[] {
   const ids = [...new Set(repeats.flat().map((r) => r.id))];
   const rates = new Map(ids.map((id) => [id, median(repeats.flat().filter((r) => r.id === id).map(rate))]));
   return ids.map((id) => {
@@ -119,6 +139,9 @@ export function summarize(repeats: ContenderRun[][]): ContenderSummary[] {
     const pgCpu = runs.map((r) => r.postgresCpuSeconds).filter((v): v is number => v !== null);
     const steady = median(runs.map(steadyRate));
     const queueCpu = runs.map((r) => r.queueServer).filter((q): q is QueueServerCpu => Boolean(q));
+    const machineCpu = runs.map(machineCpuSeconds);
+    const measured = machineCpu.every((v) => v !== null);
+    const ceiling = measured && rates.has('copy-parallel') ? runs[0].rows / (median(machineCpu as number[]) / cores) / rates.get('copy-parallel')! : null;
     return {
       id,
       label: runs[0].label,
@@ -129,6 +152,8 @@ export function summarize(repeats: ContenderRun[][]): ContenderSummary[] {
       ratioToNaive: rates.get(id)! / (rates.get('naive') ?? NaN),
       ratioToFloor: rates.get(id)! / (rates.get('copy-floor') ?? NaN),
       ratioToParallelFloor: rates.has('copy-parallel') ? rates.get(id)! / rates.get('copy-parallel')! : null,
+      coresBusy: measured ? median(runs.map((r, i) => machineCpu[i]! / r.wallSeconds)) : null,
+      ceilingToParallelFloor: ceiling,
       firstRowsSeconds: firstRows(runs),
       steadyRowsPerSecond: steady,
       steadyRatioToFloor: steady / (rates.get('copy-floor') ?? NaN),
@@ -163,8 +188,8 @@ export function markdownReport(r: BenchReport): string {
     `Data: ${int(r.dataset.lines)} lines in ${r.dataset.files} files (${r.dataset.dir}), ${int(r.dataset.records)} records. ${r.dataset.naiveNote}`,
     `Medians of ${r.repeats.length} repeat${r.repeats.length === 1 ? '' : 's'}.`,
     '',
-    "| contender | lines | rows | wall s | first rows s | rows/s | × naive | × COPY floor (d) | × (d') | steady rows/s (× floor) | CPU s per M lines (per process) | peak RSS | queue msgs | queue bytes | bytes/row on disk |",
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|',
+    `| contender | lines | rows | wall s | first rows s | rows/s | × naive | × COPY floor (d) | × (d') | cores busy (of ${r.machine.cpus}) | × (d') at most, by its CPU | steady rows/s (× floor) | CPU s per M lines (per process) | peak RSS | queue msgs | queue bytes | bytes/row on disk |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|',
   ];
   for (const c of s) {
     const cpu = [
@@ -175,7 +200,7 @@ export function markdownReport(r: BenchReport): string {
     const rss = c.processes.map((p) => `${p.role} ${mib(p.maxRssBytes)}`).join(', ') || '–';
     out.push(
       `| ${c.label} | ${int(c.lines)} | ${int(c.rows)} | ${fixed(c.wallSeconds, 2)} | ${fixed(c.firstRowsSeconds, 2)} | ${int(c.rowsPerSecond)} | ${fixed(c.ratioToNaive, 1)} | ` +
-        `${fixed(c.ratioToFloor, 2)} | ${fixed(c.ratioToParallelFloor, 2)} | ${int(c.steadyRowsPerSecond)} (${fixed(c.steadyRatioToFloor, 2)}) | ${cpu || '–'} | ${rss} | ${c.queueMessages === null ? '–' : int(c.queueMessages)} | ` +
+        `${fixed(c.ratioToFloor, 2)} | ${fixed(c.ratioToParallelFloor, 2)} | ${fixed(c.coresBusy, 2)} | ${fixed(c.ceilingToParallelFloor, 2)} | ${int(c.steadyRowsPerSecond)} (${fixed(c.steadyRatioToFloor, 2)}) | ${cpu || '–'} | ${rss} | ${c.queueMessages === null ? '–' : int(c.queueMessages)} | ` +
         `${c.queueBytes === null ? '–' : int(c.queueBytes)} | ${c.bytesPerRow === null ? '–' : int(c.bytesPerRow)} |`,
     );
   }

@@ -27,7 +27,7 @@ const repeats: ContenderRun[][] = [
 ];
 
 test('summary: medians over repeats, ratios to the naive rate and to the COPY floor', () => {
-  const s = summarize(repeats);
+  const s = summarize(repeats, 2);
   const naive = s.find((c) => c.id === 'naive')!;
   const logpipe = s.find((c) => c.id === 'logpipe-redis')!;
   const floor = s.find((c) => c.id === 'copy-floor')!;
@@ -45,8 +45,26 @@ test('summary: medians over repeats, ratios to the naive rate and to the COPY fl
   assert.equal(naive.queueServer, null, 'a run without the figure (a report from before it) has none');
   assert.equal(logpipe.firstRowsSeconds, 1.0); // first samples at 1.0, 0.5, 2.0 s
   assert.equal(logpipe.ratioToParallelFloor, null, 'no (d\') in these repeats');
-  const withParallel = summarize(repeats.map((r) => [...r, { ...run('copy-parallel', 100_000, 0.25, 0) }]));
+  const withParallel = summarize(repeats.map((r) => [...r, { ...run('copy-parallel', 100_000, 0.25, 0) }]), 2);
   assert.equal(withParallel.find((c) => c.id === 'logpipe-redis')!.ratioToParallelFloor, 0.125); // 50,000 / 400,000
+});
+
+test('summary: the cores a contender kept busy, and the most its CPU allows against (d\')', () => {
+  // logpipe's runs: processor 1.0, 0.5, 2.0 s and PostgreSQL 1 s each, over 2.0, 1.0 and 4.0 s of wall time.
+  const s = summarize(repeats, 2);
+  const logpipe = s.find((c) => c.id === 'logpipe-redis')!;
+  assert.equal(logpipe.coresBusy, 1.0); // 2.0 / 2.0, 1.5 / 1.0, 3.0 / 4.0 → median 1.0
+  assert.equal(s.find((c) => c.id === 'copy-floor')!.coresBusy, 1); // PostgreSQL's 1 s over 0.5, 1.0, 2.0 s → 2, 1, 0.5
+  assert.equal(logpipe.ceilingToParallelFloor, null, 'no (d\') to compare with');
+
+  const withParallel = summarize(repeats.map((r) => [...r, { ...run('copy-parallel', 100_000, 0.25, 0) }]), 2);
+  // 100,000 rows over (median 2.0 CPU-s / 2 cores) = 100,000 rows/s at most, against (d')'s 400,000.
+  assert.equal(withParallel.find((c) => c.id === 'logpipe-redis')!.ceilingToParallelFloor, 0.25);
+  assert.equal(summarize(repeats.map((r) => [...r, { ...run('copy-parallel', 100_000, 0.25, 0) }]), 4).find((c) => c.id === 'logpipe-redis')!.ceilingToParallelFloor, 0.5);
+
+  // Without PostgreSQL's CPU (a remote server) neither figure can be told.
+  const remote = summarize(repeats.map((r) => r.map((c) => ({ ...c, postgresCpuSeconds: null }))), 2);
+  assert.ok(remote.every((c) => c.coresBusy === null && c.ceilingToParallelFloor === null));
 });
 
 test('steady rate: between 10% and 90% of the rows, leaving out start-up', () => {
@@ -64,7 +82,7 @@ test('report files: JSON (also as latest.json), Markdown table, SVG chart with o
     startedAt: '2026-11-26T10:00:00.000Z', command: 'logpipe bench --repeat 3',
     machine: { cpus: 2, cpuModel: 'test cpu', memoryGiB: 24, node: '20', postgres: 'PostgreSQL 15', redis: '7' },
     dataset: { dir: 'data', files: 1, lines: 100_000, records: 100_000, naiveLines: 1000, naiveNote: 'subset' },
-    repeats, summary: summarize(repeats),
+    repeats, summary: summarize(repeats, 2),
     queries: [{ id: 'q1', title: 'one IP', naiveMs: 50, naiveAccess: 'seq scan', logpipeMs: 0.5, logpipeAccess: 'index', logpipeRows: 3 }],
     notes: ['a note'],
   };
@@ -73,8 +91,9 @@ test('report files: JSON (also as latest.json), Markdown table, SVG chart with o
   assert.deepEqual(JSON.parse(readFileSync(files.latest, 'utf8')), report);
   const md = readFileSync(files.markdown, 'utf8');
   assert.equal(md, markdownReport(report));
-  // first rows at the timeline's first sample (half the wall time): median 1.00; no (d') ran: –
-  assert.match(md, /\| \(logpipe-redis\) \| 100,000 \| 100,000 \| 2\.00 \| 1\.00 \| 50,000 \| 50\.0 \| 0\.50 \| – \| 50,000 \(0\.50\) \| processor 10\.0, postgres 10\.0, redis-server 2\.5 \| processor 100 MiB \| 10 \| 1,000 \| 200 \|/);
+  // first rows at the timeline's first sample (half the wall time): median 1.00; no (d') ran: –; one core busy of 2
+  assert.match(md, /\| cores busy \(of 2\) \|/);
+  assert.match(md, /\| \(logpipe-redis\) \| 100,000 \| 100,000 \| 2\.00 \| 1\.00 \| 50,000 \| 50\.0 \| 0\.50 \| – \| 1\.00 \| – \| 50,000 \(0\.50\) \| processor 10\.0, postgres 10\.0, redis-server 2\.5 \| processor 100 MiB \| 10 \| 1,000 \| 200 \|/);
   assert.match(md, /\| Q1 one IP \| 50\.00 \(seq scan\) \| 0\.50 \(index\) \| 3 \|/);
   assert.match(md, /- a note/);
   const svg = readFileSync(files.svg, 'utf8');
