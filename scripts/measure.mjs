@@ -18,7 +18,9 @@
  *                                         default, and its parse threads' busy and CPU seconds are read from them)
  *
  * PostgreSQL: DATABASE_URL (an administrator's; default postgres://postgres@127.0.0.1:5432/postgres),
- * where a database of its own is created and dropped (Redis for `roles`: REDIS_URL). Figures are
+ * where a database of its own is created and dropped (Redis for `roles`: REDIS_URL); `--create-db
+ * "OPTIONS"` adds to its CREATE DATABASE (e.g. "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE
+ * 'en-US'", to measure under another collation than the server's default). Figures are
  * medians over the rounds, the first round (the compiler's warm-up) left out — except `roles`,
  * whose every run is fresh processes; compare only figures of one machine and run.
  */
@@ -48,6 +50,8 @@ const opt = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) +
 const dir = opt('--data', './data/bench-1m');
 const rounds = Number(opt('--rounds', '5'));
 const formats = opt('--formats', 'text,binary').split(',');
+/** CREATE DATABASE for a measure's own database, with --create-db's options. */
+const createDatabase = (name) => `CREATE DATABASE ${name} ${opt('--create-db', '')}`;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 /** The process's CPU seconds while `fn` runs (awaited; libuv's pool counts, as for zstd). */
 const cpuSeconds = async (fn) => {
@@ -101,7 +105,7 @@ async function tempDatabase() {
     await c.connect();
     await c.query(sql).finally(() => c.end());
   };
-  await run(`CREATE DATABASE ${name}`);
+  await run(createDatabase(name));
   const url = new URL(admin);
   url.pathname = `/${name}`;
   const client = new pg.Client({ connectionString: url.toString() });
@@ -357,7 +361,7 @@ async function roles() {
     delete env.NODE_FLAGS;
     const name = `logpipe_measure_roles_${process.pid}_${n}`;
     await adminClient.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await adminClient.query(`CREATE DATABASE ${name}`);
+    await adminClient.query(createDatabase(name));
     const url = new URL(admin);
     url.pathname = `/${name}`;
     // `run` gets no queue URL: its in-process queue, as a user runs it on one machine.

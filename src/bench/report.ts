@@ -139,9 +139,8 @@ export function summarize(repeats: ContenderRun[][], cores: number): ContenderSu
     const pgCpu = runs.map((r) => r.postgresCpuSeconds).filter((v): v is number => v !== null);
     const steady = median(runs.map(steadyRate));
     const queueCpu = runs.map((r) => r.queueServer).filter((q): q is QueueServerCpu => Boolean(q));
-    const machineCpu = runs.map(machineCpuSeconds);
-    const measured = machineCpu.every((v) => v !== null);
-    const ceiling = measured && rates.has('copy-parallel') ? runs[0].rows / (median(machineCpu as number[]) / cores) / rates.get('copy-parallel')! : null;
+    const machineCpu = runs.map(machineCpuSeconds).filter((v): v is number => v !== null);
+    const measured = machineCpu.length === runs.length;
     return {
       id,
       label: runs[0].label,
@@ -152,8 +151,9 @@ export function summarize(repeats: ContenderRun[][], cores: number): ContenderSu
       ratioToNaive: rates.get(id)! / (rates.get('naive') ?? NaN),
       ratioToFloor: rates.get(id)! / (rates.get('copy-floor') ?? NaN),
       ratioToParallelFloor: rates.has('copy-parallel') ? rates.get(id)! / rates.get('copy-parallel')! : null,
-      coresBusy: measured ? median(runs.map((r, i) => machineCpu[i]! / r.wallSeconds)) : null,
-      ceilingToParallelFloor: ceiling,
+      coresBusy: measured ? median(runs.map((r, i) => machineCpu[i] / r.wallSeconds)) : null,
+      // Its rows at the rate of its CPU spread over every core, against (d')'s rate.
+      ceilingToParallelFloor: measured && rates.has('copy-parallel') ? (runs[0].rows * cores) / median(machineCpu) / rates.get('copy-parallel')! : null,
       firstRowsSeconds: firstRows(runs),
       steadyRowsPerSecond: steady,
       steadyRatioToFloor: steady / (rates.get('copy-floor') ?? NaN),
